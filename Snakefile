@@ -1,0 +1,52 @@
+# residue: the experiment DAG.  `make reproduce` runs it with config/default.yaml;
+# CI runs config/smoke.yaml; config/paper.yaml is the papers' scale (GPU box or SLURM).
+# Each experiment's rules live in experiments/<name>/rules.smk; this file validates the config,
+# includes them and merges their claims into results/claims.json and results/REPORT.md.
+
+import os
+
+from snakemake.utils import validate
+
+from residue.config import validate_or_exit
+from residue.io import sha256_json
+
+
+configfile: "config/default.yaml"
+
+
+validate_or_exit(config)  # one line naming the key, exit 2, before any job starts
+validate(config, "config/schema.yaml")  # fills the schema's defaults
+os.environ["RESIDUE_CONFIG_SHA256"] = sha256_json(config)
+os.environ["RESIDUE_PROFILE"] = config["profile"]
+EXPERIMENTS = config["experiments"]
+
+
+include: "experiments/common.smk"
+
+
+for _exp in EXPERIMENTS:
+
+    include: f"experiments/{_exp}/rules.smk"
+
+
+rule all:
+    input:
+        "results/claims.json",
+        "results/REPORT.md",
+    default_target: True
+
+
+rule report:
+    input:
+        claims=[f"results/{e}/claims.json" for e in EXPERIMENTS],
+    output:
+        claims="results/claims.json",
+        report="results/REPORT.md",
+    params:
+        spec=lambda w: spec({"experiments": EXPERIMENTS}),
+        wildcards=wildcards_json,
+        io=io_args,
+    log:
+        "logs/report.log",
+    shell:
+        JOB.format(name="report.build")

@@ -1,0 +1,33 @@
+# Helpers shared by every experiment's rules.smk.
+#
+# A rule passes its slice of the config as `params.spec` (JSON).  Snakemake's default rerun
+# triggers include params, so changing one config entry re-runs exactly the jobs whose slice
+# contains it (check with `snakemake -n`).  The job itself is `python -m residue job NAME`,
+# which writes metrics.json and one MLflow run.
+
+import json
+
+
+def spec(d):
+    """Canonical JSON of a job's config slice, with the profile's device added."""
+    return json.dumps({**d, "device": config.get("device", "auto")}, sort_keys=True)
+
+
+def io_args(wildcards, input, output):
+    """`--input name=path` / `--output name=path` for every named input and output."""
+    args = []
+    for flag, files in (("--input", input), ("--output", output)):
+        for name, value in files.items():
+            for path in [value] if isinstance(value, str) else value:
+                args.append(f"{flag} {name}={path}")
+    return " ".join(args)
+
+
+def wildcards_json(wildcards):
+    return json.dumps(dict(wildcards.items()), sort_keys=True)
+
+
+JOB = (
+    "python -m residue job {name} --rule {{rule}} --threads {{threads}} "
+    "--spec {{params.spec:q}} --wildcards {{params.wildcards:q}} {{params.io}} > {{log}} 2>&1"
+)

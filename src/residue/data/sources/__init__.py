@@ -1,0 +1,1 @@
+"""Dataset sources: one module per dataset, each registering ``materialise(out, source)``."""

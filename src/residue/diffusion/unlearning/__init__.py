@@ -1,0 +1,1 @@
+"""Unlearning methods for diffusion models, registered in ``DIFFUSION_UNLEARNING`` (P4)."""

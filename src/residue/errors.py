@@ -1,0 +1,13 @@
+"""Errors a user can act on: each prints as one line naming the key or file and what is allowed."""
+
+
+class ResidueError(Exception):
+    """Base class; ``python -m residue`` prints these as ``error: <message>`` and exits 2."""
+
+
+class ConfigError(ResidueError):
+    """A configuration key is unknown, of the wrong type, or names an unknown registry entry."""
+
+
+class DataError(ResidueError):
+    """A dataset file is missing, corrupted, or not what its manifest promises."""

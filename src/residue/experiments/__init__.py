@@ -1,0 +1,1 @@
+"""One module per experiment; each registers its jobs as ``<experiment>.<step>`` in ``JOBS``."""

@@ -1,0 +1,14 @@
+"""The final jobs: merge every experiment's claims and write REPORT.md."""
+
+from __future__ import annotations
+
+from ..registries import JOBS
+from ..report.build import merge_claims, render
+
+
+@JOBS.register("report.build")
+def build(ctx) -> None:
+    claims = merge_claims(ctx.inputs["claims"], ctx.outputs["claims"])
+    render(claims, ctx.spec["experiments"], ctx.outputs["report"])
+    ctx.record.log_metrics({"claims_total": len(claims), "claims_holding": sum(c["holds"] for c in claims)})
+    ctx.record.log_artifact(ctx.outputs["report"])

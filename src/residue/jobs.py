@@ -1,0 +1,118 @@
+"""Running one Snakemake job: spec in, metrics.json + MLflow run out.
+
+A job is a function registered in ``JOBS`` under ``<experiment>.<step>``; it receives its spec
+(the slice of the config the rule passed, so that Snakemake re-runs it exactly when that slice
+changes) and a :class:`JobContext`, and returns a metrics dict.  The runner writes
+``metrics.json`` (deterministic: spec, metrics, data hashes, gradient evaluations) and
+``run.json`` beside it (machine-dependent: MLflow run id, commit, wall time, peak memory).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from . import lineage
+from .compute import Meter
+from .device import pick, set_threads
+from .io import write_json
+from .registries import JOBS
+from .seeding import seed_everything
+from .tracking import JobRecord, lineage_tags, record
+
+
+@dataclass
+class JobContext:
+    name: str
+    spec: dict[str, Any]
+    inputs: dict[str, list[Path]]  # a named Snakemake input may hold several files
+    outputs: dict[str, Path]
+    threads: int = 1
+    meter: Meter = field(default_factory=Meter)
+    record: JobRecord | None = None
+
+    @property
+    def device(self):
+        return pick(self.spec.get("device", "auto"))
+
+    def work_dir(self) -> Path:
+        """A scratch folder for checkpoints, kept across interruptions (not a Snakemake output)."""
+        first = next(iter(self.outputs.values()))
+        d = Path(".work") / first.parent
+        d.mkdir(parents=True, exist_ok=True)
+        return d
+
+
+JobFn = Callable[[JobContext], dict | None]
+
+
+def datasets_of(spec: dict) -> list[str]:
+    names = spec.get("datasets") or ([spec["dataset"]] if "dataset" in spec else [])
+    return sorted(set(names))
+
+
+def run_job(name: str, spec: dict, inputs: dict[str, list[str]], outputs: dict[str, str],
+            rule: str = "", wildcards: dict | None = None, threads: int = 1) -> dict | None:
+    fn: JobFn = JOBS.get(name, "job")
+    set_threads(threads)
+    seeds = {k: v for k, v in spec.items() if k == "seed" or k.endswith("_seed")}
+    seed_everything(int(spec.get("seed", 0)))
+    experiment = name.split(".")[0]
+    ctx = JobContext(
+        name, spec, {k: [Path(p) for p in v] for k, v in inputs.items()}, {k: Path(v) for k, v in outputs.items()}, threads
+    )
+    ctx.record = JobRecord(
+        experiment=experiment,
+        rule=rule or name,
+        params=spec,
+        tags=lineage_tags(experiment, rule or name, wildcards or {}, seeds, datasets_of(spec)),
+    )
+    metrics = fn(ctx)
+    compute = ctx.meter.summary()
+    ctx.record.log_metrics({"compute": compute})
+    if metrics is not None:
+        ctx.record.log_metrics(metrics)
+    run_id = record(ctx.record)
+    if "metrics" in ctx.outputs and metrics is not None:
+        out = ctx.outputs["metrics"]
+        write_json(out.parent / "run.json", {
+            "mlflow_run_id": run_id,
+            "mlflow_experiment": experiment,
+            "tracking_uri": os.environ.get("MLFLOW_TRACKING_URI", "sqlite:///mlruns.db"),
+            "git_commit": lineage.git_commit(),
+            "git_dirty": lineage.git_dirty(),
+            "config_sha256": lineage.config_sha256(),
+            "compute": compute,
+        })
+        write_json(out, {
+            "job": name,
+            "spec": spec,
+            "metrics": metrics,
+            "grad_evals": ctx.meter.grad_evals,
+            "data": {d: lineage.dvc_hash(f"data/{d}") for d in datasets_of(spec)},
+        })
+    return metrics
+
+
+def parse_pairs(pairs: list[str]) -> dict[str, list[str]]:
+    """``["a=x", "a=y", "b=z"]`` → ``{"a": ["x", "y"], "b": ["z"]}``."""
+    out: dict[str, list[str]] = {}
+    for p in pairs:
+        key, sep, value = p.partition("=")
+        if not sep:
+            raise SystemExit(f"error: expected NAME=PATH, got {p!r}")
+        out.setdefault(key, []).append(value)
+    return out
+
+
+def load_spec(text: str) -> dict:
+    try:
+        spec = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise SystemExit(f"error: --spec is not valid JSON ({e.msg})") from None
+    if not isinstance(spec, dict):
+        raise SystemExit("error: --spec must be a JSON object")
+    return spec

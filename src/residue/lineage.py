@@ -1,0 +1,47 @@
+"""Where a number came from: git commit and dirty flag, config hash, DVC hash of each dataset."""
+
+from __future__ import annotations
+
+import functools
+import os
+import subprocess
+from pathlib import Path
+
+import yaml
+
+
+@functools.lru_cache(maxsize=None)
+def _git(*args: str) -> str:
+    try:
+        out = subprocess.run(["git", *args], capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+    return out.stdout.strip() if out.returncode == 0 else ""
+
+
+def git_commit() -> str:
+    return _git("rev-parse", "HEAD") or "unknown"
+
+
+def git_dirty() -> bool:
+    """True when tracked files differ from the commit (results and data are not tracked by git)."""
+    return bool(_git("status", "--porcelain", "--untracked-files=no"))
+
+
+def dvc_hash(data_dir: str | os.PathLike, lock: str | os.PathLike = "dvc.lock") -> str:
+    """The md5 DVC recorded in ``dvc.lock`` for an output folder such as ``data/digits``."""
+    lock = Path(lock)
+    if not lock.exists():
+        return "untracked"
+    want = Path(data_dir).as_posix().rstrip("/")
+    stages = (yaml.safe_load(lock.read_text()) or {}).get("stages", {})
+    for stage in stages.values():
+        for out in stage.get("outs", []):
+            if out.get("path", "").rstrip("/") == want:
+                return out.get("md5", "unknown")
+    return "untracked"
+
+
+def config_sha256() -> str:
+    """Hash of the whole resolved config, set by the Snakefile for every job it starts."""
+    return os.environ.get("RESIDUE_CONFIG_SHA256", "unknown")

@@ -1,0 +1,1 @@
+"""Memorization metrics for diffusion models (P3's FB-Mem)."""

@@ -1,0 +1,1 @@
+"""Evaluation metrics, one file each, registered in ``METRICS``."""

@@ -1,0 +1,78 @@
+"""Name → object registries, so that adding a method, attack, dataset or metric is one file.
+
+A module registers its object with a decorator; experiments look objects up by the names in the
+config.  Unknown names fail with the list of allowed ones (the config schema refers to a registry
+by name through its ``x-registry`` keyword, see :mod:`residue.config`).
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from typing import Callable, Generic, Iterator, TypeVar
+
+from .errors import ConfigError
+
+T = TypeVar("T")
+
+_ALL: dict[str, "Registry"] = {}
+
+
+class Registry(Generic[T]):
+    """A named table of objects, filled by importing one module or every module of a package."""
+
+    def __init__(self, kind: str, package: str):
+        self.kind = kind
+        self.package = package  # modules of this package are imported before the first lookup
+        self._items: dict[str, T] = {}
+        self._loaded = False
+        _ALL[kind] = self
+
+    def register(self, name: str) -> Callable[[T], T]:
+        def decorate(obj: T) -> T:
+            if name in self._items and self._items[name] is not obj:
+                raise ValueError(f"{self.kind} {name!r} is registered twice")
+            self._items[name] = obj
+            return obj
+
+        return decorate
+
+    def _load(self) -> None:
+        if self._loaded:
+            return
+        self._loaded = True
+        pkg = importlib.import_module(self.package)
+        for mod in pkgutil.iter_modules(getattr(pkg, "__path__", [])):
+            if not mod.name.startswith("_"):
+                importlib.import_module(f"{self.package}.{mod.name}")
+
+    def names(self) -> list[str]:
+        self._load()
+        return sorted(self._items)
+
+    def get(self, name: str, where: str = "") -> T:
+        self._load()
+        try:
+            return self._items[name]
+        except KeyError:
+            at = f"{where}: " if where else ""
+            raise ConfigError(
+                f"{at}unknown {self.kind} {name!r}; allowed: {', '.join(self.names())}"
+            ) from None
+
+    def __contains__(self, name: str) -> bool:
+        self._load()
+        return name in self._items
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.names())
+
+
+def registry(kind: str) -> Registry:
+    """The registry of one kind (``dataset``, ``model``, ...), for the config validator."""
+    import residue.registries  # noqa: F401  (creates every registry)
+
+    try:
+        return _ALL[kind]
+    except KeyError:
+        raise ConfigError(f"unknown registry {kind!r}; allowed: {', '.join(sorted(_ALL))}") from None

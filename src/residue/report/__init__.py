@@ -1,0 +1,1 @@
+"""Tables, figures, merged claims and REPORT.md."""

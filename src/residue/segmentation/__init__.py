@@ -1,0 +1,1 @@
+"""Foreground segmenters behind one interface, registered in ``SEGMENTERS`` (P3)."""
