@@ -25,12 +25,13 @@ SMOKE = yaml.safe_load((ROOT / "config" / "smoke.yaml").read_text())
 
 @pytest.fixture(scope="module")
 def repo(tmp_path_factory):
-    """A committed copy of the working tree (tracked and untracked-but-not-ignored files)."""
+    """A committed copy of the working tree (tracked and untracked-but-not-ignored files),
+    without the committed results and figures of the default profile: the smoke run starts clean."""
     dst = tmp_path_factory.mktemp("repo")
     files = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=ROOT, capture_output=True, check=True).stdout
     for rel in filter(None, files.decode().split("\0")):
         src = ROOT / rel
-        if src.is_file():
+        if src.is_file() and rel.split("/")[0] not in ("results", "figures"):
             (dst / rel).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(src, dst / rel)
     (dst / "data").symlink_to(ROOT / "data")
