@@ -37,7 +37,7 @@ data-sources:
 	@bash scripts/data-sources.sh
 
 data: $(STAMP) data-sources
-	dvc repro --quiet prepare@digits prepare@fashion_mnist
+	dvc repro --quiet
 
 # The paper profile's CIFAR-10: point CIFAR10_DIR (or cifar10_dir in params.yaml) at an extracted
 # cifar-10-batches-py folder. The stage is added to dvc.yaml and its hash recorded in dvc.lock.
