@@ -16,12 +16,17 @@ STAGES = ("clean", "poisoned", "camouflaged", "unlearned/exact/1")
 NOTEBOOK_MARGINS = (0.0486, -0.0433, 0.0197, -0.0433)
 
 
+def _yerr(ests: list[Estimate]) -> list[list[float]]:
+    """Error-bar half-lengths; clipped at 0 (a Wilson bound can miss 0 or 1 by rounding)."""
+    return [[max(0.0, e.mean - e.lo) for e in ests], [max(0.0, e.hi - e.mean) for e in ests]]
+
+
 def _bar(ax, x: float, est: Estimate, color: str, label: str | None = None) -> None:
     if est.n == 0 or math.isnan(est.mean):
         ax.text(x, 0.02, "n=0", ha="center", fontsize=7)
         return
     ax.bar(x, est.mean, width=0.18, color=color, label=label)
-    ax.errorbar(x, est.mean, yerr=[[est.mean - est.lo], [est.hi - est.mean]], fmt="none", ecolor="k", capsize=3)
+    ax.errorbar(x, est.mean, yerr=_yerr([est]), fmt="none", ecolor="k", capsize=3)
 
 
 def _rate(k: int, n: int) -> Estimate:
@@ -52,7 +57,7 @@ def margins(stem: Path, mains: dict[str, list[dict]]) -> list[Path]:
         for t in trials:
             ok = outcomes(t)["overall"]
             ax.plot(range(4), [t["stages"][s]["target_margin"] for s in STAGES], color="C3" if ok else "0.6", alpha=0.6, lw=1)
-        if trials and trials[0]["stages"]["clean"]["target_margin"] < 0.2:  # near-boundary convex targets
+        if trials and all(0 < t["stages"]["clean"]["target_margin"] <= 0.1 for t in trials):  # the notebook's target rule
             ax.plot(range(4), NOTEBOOK_MARGINS, "k--", lw=2, label="official convex notebook")
             ax.legend(frameon=False, fontsize=7)
         ax.axhline(0, color="k", lw=0.8)
@@ -78,14 +83,14 @@ def ablations(stem: Path, groups: dict[tuple[str, str], list[dict]], specs: dict
                 for _, k in pts:
                     o = [outcomes(t) for t in groups[k]]
                     ests.append(_rate(sum(x[flag] for x in o if x[cond]), sum(x[cond] for x in o)))
-                ax.errorbar(xs, [e.mean for e in ests], yerr=[[e.mean - e.lo for e in ests], [e.hi - e.mean for e in ests]],
+                ax.errorbar(xs, [e.mean for e in ests], yerr=_yerr(ests),
                             ls=ls, marker="o", capsize=3, label=f"{run}: {name}")
         trials = groups.get((run, "main"), [])
         hidden = [t for t in trials if outcomes(t)["overall"]]
         fracs = sorted({float(k.split("/")[2]) for t in trials for k in t["stages"] if k.startswith("unlearned/exact/")})
         if hidden and len(fracs) > 1:
             ests = [_rate(sum(t["stages"][f"unlearned/exact/{f:g}"]["prediction"] == t["y_adv"] for t in hidden), len(hidden)) for f in fracs]
-            a_part.errorbar(fracs, [e.mean for e in ests], yerr=[[e.mean - e.lo for e in ests], [e.hi - e.mean for e in ests]],
+            a_part.errorbar(fracs, [e.mean for e in ests], yerr=_yerr(ests),
                             marker="o", capsize=3, label=run)
     a_bud.set_xlabel("camouflage budget / poison budget")
     a_eps.set_xlabel("ε × 255")
