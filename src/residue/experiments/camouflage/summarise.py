@@ -58,9 +58,9 @@ def row(run: str, variant: str, spec: dict, trials: list[dict]) -> dict:
         "poisons": spec["attack"]["n_poison"], "camouflage ratio": spec["attack"].get("camouflage_ratio", 1.0),
         "eps·255": round(spec["attack"].get("eps", 16 / 255) * 255, 2),
         "poison success": rate(n_po, len(o)).fmt(),
-        "camouflage | poison": rate(sum(x["overall"] for x in o), n_po).fmt(),
+        "camouflage given poison": rate(sum(x["overall"] for x in o), n_po).fmt(),
         "overall": rate(n_all, len(o)).fmt(),
-        "restored | overall": rate(sum(x["restored"] for x in o if x["overall"]), n_all).fmt(),
+        "restored given overall": rate(sum(x["restored"] for x in o if x["overall"]), n_all).fmt(),
         "acc clean": acc("clean"), "acc poisoned": acc("poisoned"), "acc camouflaged": acc("camouflaged"),
         "acc unlearned": acc("unlearned/exact/1"),
     }
@@ -73,9 +73,9 @@ def claims_of(run: str, trials: list[dict]) -> list:
         make_claim(f"P2.{run}.poison_success", PAPER, "poisons brewed against θ_cl make the retrained θ_po predict y_adv",
                    "poison success rate", rate(n_po, len(o)), ci_above(0.5)),
         make_claim(f"P2.{run}.camouflage_hides", PAPER, "camouflages hide the poison: θ_pc classifies the target correctly in most successful-poison trials",
-                   "camouflage success | poison success", rate(n_all, n_po), ci_above(0.5)),
+                   "camouflage success given poison success", rate(n_all, n_po), ci_above(0.5)),
         make_claim(f"P2.{run}.deletion_restores", PAPER, "deleting the camouflages (exact retraining) restores the attack in most hidden-poison trials",
-                   "y_adv after exact deletion | overall success", rate(sum(x["restored"] for x in o if x["overall"]), n_all), ci_above(0.5)),
+                   "y_adv after exact deletion given overall success", rate(sum(x["restored"] for x in o if x["overall"]), n_all), ci_above(0.5)),
         make_claim(f"P2.{run}.stealth", PAPER, f"stealth: clean test accuracy of θ_pc is within {STEALTH_TOL:g} of θ_cl",
                    "test accuracy θ_pc − θ_cl", mean_ci([t["stages"]["camouflaged"]["test_accuracy"] - t["stages"]["clean"]["test_accuracy"] for t in trials]),
                    within(STEALTH_TOL)),
@@ -84,7 +84,7 @@ def claims_of(run: str, trials: list[dict]) -> list:
         if method != "exact":
             out.append(make_claim(f"P2.{run}.{method}.deletion_restores", "beyond 2212.10717",
                                   f"deleting the camouflages with approximate unlearning ({method}) also triggers the hidden poison in most hidden-poison trials",
-                                  f"y_adv after {method} deletion | overall success", est, ci_above(0.5)))
+                                  f"y_adv after {method} deletion given overall success", est, ci_above(0.5)))
     return out
 
 
@@ -101,7 +101,7 @@ def summarise(ctx) -> None:
     rows = [row(run, variant, specs[(run, variant)], groups[(run, variant)]) for run, variant in sorted(groups)]
     mains = {run: trials for (run, variant), trials in sorted(groups.items()) if variant == "main"}
     claims = [c for run, trials in mains.items() for c in claims_of(run, trials)]
-    unl_rows = [{"run": run, "deletion": m, "restored | overall": est.fmt(),
+    unl_rows = [{"run": run, "deletion": m, "restored given overall": est.fmt(),
                  "target margin": mean_ci([t["stages"][f"unlearned/{m}/1"]["target_margin"] for t in trials]).fmt(),
                  "test accuracy": mean_ci([t["stages"][f"unlearned/{m}/1"]["test_accuracy"] for t in trials]).fmt(4)}
                 for run, trials in mains.items() for m, est in method_rates(trials).items()]
