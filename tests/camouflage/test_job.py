@@ -1,7 +1,6 @@
 """The per-seed job on real data at toy size: record structure, bookkeeping, determinism, bad input."""
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from ...compute import Meter
 from ...config import typed
 from ...data import Split, load
 from ...errors import ConfigError
