@@ -13,7 +13,6 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 
-
 from ...claims import Criterion, ci_above, make_claim
 from ...io import load_array, read_json, write_json
 from ...registries import JOBS
