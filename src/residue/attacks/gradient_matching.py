@@ -1,0 +1,147 @@
+"""Witches' Brew: targeted clean-label poisoning by gradient matching (Geiping et al., ICLR 2021).
+
+Used twice in this repository, with one code path:
+  * P1 (and P2's poisons): bases from the adversarial class, target label = ``y_adv``;
+  * P2's camouflages: bases from the target's true class, target label = ``y_t``, brewed against
+    the *poisoned* model (PAPERS.md §P2, ψ(Δ)).
+
+The brew minimises the gradient-alignment loss (PAPERS.md §P1, Witches' Brew eq.)::
+
+    L(Δ) = 1 − cos( ∇θ ℓ(x_t, y_label),  Σ_i ∇θ ℓ(x_i + Δ_i, y_i) )
+
+over perturbations with ‖Δ_i‖∞ ≤ ε and x_i + Δ_i in the pixel box [0, 1] (projected after every
+step), with *signed* Adam and step-wise lr drops (×0.1 at 3/8, 5/8 and 7/8 of the steps),
+R random restarts keeping the lowest final loss, the model in eval mode, and an optional
+differentiable flip/shift augmentation of the poisons (so that the alignment survives the data
+augmentation of training).  Σ_i ∇θ ℓ_i = ∇θ Σ_i ℓ_i, so the poison gradient is one backward pass
+(with ``create_graph`` for the second derivative w.r.t. Δ), no per-sample loop.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from ..compute import Meter
+from ..registries import ATTACKS
+from ..seeding import generator
+
+
+@dataclass(frozen=True)
+class BrewSpec:
+    eps: float = 16 / 255
+    steps: int = 250
+    restarts: int = 8
+    lr: float = 0.1
+    augment: bool = True
+
+
+def flat_grad(loss: Tensor, params: list[Tensor], create_graph: bool = False) -> Tensor:
+    """∇θ loss as one flat vector (concatenated over every parameter tensor)."""
+    grads = torch.autograd.grad(loss, params, create_graph=create_graph)
+    return torch.cat([g.reshape(-1) for g in grads])
+
+
+def alignment_loss(target_grad: Tensor, poison_grad: Tensor) -> Tensor:
+    """1 − cos(target gradient, summed poison gradient), over all parameters at once."""
+    return 1 - F.cosine_similarity(target_grad, poison_grad, dim=0)
+
+
+def augment(x: Tensor, gen: torch.Generator) -> Tensor:
+    """Random horizontal flip and integer shift (up to H/8 pixels) per image, differentiable in x.
+
+    One affine grid per image; a shift of k pixels is exact (nearest sampling, zero padding).
+    """
+    n, _, h, w = x.shape
+    flip = torch.where(torch.rand(n, generator=gen) < 0.5, -1.0, 1.0)
+    max_shift = max(1, h // 8)
+    shift = torch.randint(-max_shift, max_shift + 1, (n, 2), generator=gen).float()
+    theta = torch.zeros(n, 2, 3)
+    theta[:, 0, 0] = flip
+    theta[:, 1, 1] = 1.0
+    theta[:, 0, 2] = 2 * shift[:, 0] / w
+    theta[:, 1, 2] = 2 * shift[:, 1] / h
+    grid = F.affine_grid(theta.to(x.device), list(x.shape), align_corners=False)
+    return F.grid_sample(x, grid, mode="nearest", padding_mode="zeros", align_corners=False)
+
+
+def project(delta: Tensor, base_x: Tensor, eps: float) -> Tensor:
+    """Onto {‖Δ‖∞ ≤ ε} ∩ {0 ≤ x + Δ ≤ 1} (the intersection of two boxes: clamp twice)."""
+    delta = delta.clamp(-eps, eps)
+    return (base_x + delta).clamp(0, 1) - base_x
+
+
+def _restart(model, params, target_grad, base_x, base_y, spec, gen, meter) -> tuple[Tensor, list[float]]:
+    delta = ((torch.rand(base_x.shape, generator=gen) * 2 - 1) * spec.eps).to(base_x.device)
+    delta = project(delta, base_x, spec.eps).requires_grad_(True)
+    opt = torch.optim.Adam([delta], lr=spec.lr)
+    milestones = [int(spec.steps * f) for f in (3 / 8, 5 / 8, 7 / 8)]
+    sched = torch.optim.lr_scheduler.MultiStepLR(opt, milestones, gamma=0.1)
+    curve = []
+    for _ in range(spec.steps):
+        x = base_x + delta
+        if spec.augment:
+            x = augment(x, gen)
+        poison_grad = flat_grad(F.cross_entropy(model(x), base_y, reduction="sum"), params, create_graph=True)
+        loss = alignment_loss(target_grad, poison_grad)
+        (delta.grad,) = torch.autograd.grad(loss, [delta])
+        delta.grad.sign_()  # signed Adam, as in Witches' Brew
+        opt.step()
+        sched.step()
+        with torch.no_grad():
+            delta.copy_(project(delta, base_x, spec.eps))
+        meter.charge(len(base_y))
+        curve.append(loss.item())
+    return delta.detach(), curve
+
+
+def final_loss(model, params, target_grad, x, y) -> float:
+    """The alignment loss of finished poisons, without augmentation."""
+    return alignment_loss(target_grad, flat_grad(F.cross_entropy(model(x), y, reduction="sum"), params)).item()
+
+
+@ATTACKS.register("gradient_matching")
+def brew(
+    model: nn.Module,
+    target_x: Tensor,
+    target_label: int,
+    base_x: Tensor,
+    base_y: Tensor,
+    spec: BrewSpec,
+    seed: int,
+    meter: Meter,
+) -> tuple[Tensor, dict]:
+    """Return ``(base_x + Δ, info)``: the best of ``spec.restarts`` brews of ``spec.steps`` steps.
+
+    ``target_x`` is one image ``(C, H, W)`` (or a batch whose labels are all ``target_label``);
+    ``base_x`` ``(N, C, H, W)`` in [0, 1] with labels ``base_y``.  ``info`` holds ``loss`` (the
+    best restart's final loss, no augmentation), ``loss_curve`` (that restart's per-step loss)
+    and ``restart_losses``.  Each step charges ``N`` gradient evaluations to ``meter``.
+    """
+    if base_x.ndim != 4 or len(base_x) != len(base_y) or len(base_y) == 0:
+        raise ValueError(f"base_x must be (N, C, H, W) with N = len(base_y) > 0, got {tuple(base_x.shape)}")
+    if spec.restarts < 1 or spec.steps < 0 or spec.eps < 0:
+        raise ValueError(f"BrewSpec needs restarts ≥ 1, steps ≥ 0, eps ≥ 0, got {spec}")
+    was_training = model.training
+    model.eval()
+    device = next(model.parameters()).device
+    params = [p for p in model.parameters() if p.requires_grad]
+    target_x = (target_x if target_x.ndim == 4 else target_x[None]).to(device)
+    target_y = torch.full((len(target_x),), int(target_label), dtype=torch.long, device=device)
+    base_x, base_y = base_x.to(device), base_y.to(device)
+    target_grad = flat_grad(F.cross_entropy(model(target_x), target_y, reduction="sum"), params).detach()
+    meter.charge(len(target_x))
+    gen = generator(seed, "brew")
+    best, best_loss, best_curve, losses = None, float("inf"), [], []
+    for _ in range(spec.restarts):
+        delta, curve = _restart(model, params, target_grad, base_x, base_y, spec, gen, meter)
+        loss = final_loss(model, params, target_grad, base_x + delta, base_y)
+        meter.charge(len(base_y))
+        losses.append(loss)
+        if loss < best_loss:
+            best, best_loss, best_curve = delta, loss, curve
+    model.train(was_training)
+    return (base_x + best).detach(), {"loss": best_loss, "loss_curve": best_curve, "restart_losses": losses}

@@ -1,0 +1,115 @@
+"""Job ``camouflage.summarise``: success rates with 95% CIs, tables, claims, figures.
+
+Claims (criteria fixed before any run; "most" means the 95% CI lies above one half):
+  * ``<run>.poison_success``     θ_po predicts y_adv, over all trials (the premise);
+  * ``<run>.camouflage_hides``   among successful-poison trials, θ_pc predicts y_t;
+  * ``<run>.deletion_restores``  among overall-success trials, exact deletion of S_ca brings y_adv back;
+  * ``<run>.stealth``            clean test accuracy of θ_pc minus θ_cl, 95% CI within ±1 point;
+  * ``<run>.<method>.deletion_restores`` the same as above with approximate unlearning (beyond the paper).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+
+from ...claims import Criterion, ci_above, make_claim
+from ...io import load_array, read_json, write_json
+from ...registries import JOBS
+from ...report.tables import write_table
+from ...stats import Estimate, mean_ci, rate_ci
+from . import figures
+from .trial import outcomes
+
+PAPER = "2212.10717"
+STEALTH_TOL = 0.01
+
+
+def rate(k: int, n: int) -> Estimate:
+    """Wilson rate; with no trials to count, NaN (the claim then cannot hold)."""
+    return rate_ci(k, n) if n else Estimate(math.nan, math.nan, math.nan, 0)
+
+
+def within(tol: float) -> Criterion:
+    return Criterion(f"ci95 within ±{tol:g}", lambda e: -tol < e.lo and e.hi < tol)
+
+
+def deletion_methods(trials: list[dict]) -> list[str]:
+    names = {k.split("/")[1] for t in trials for k in t["stages"] if k.startswith("unlearned/")}
+    return ["exact"] + sorted(names - {"exact"})
+
+
+def method_rates(trials: list[dict]) -> dict[str, Estimate]:
+    """Restoration rate per deletion method among overall-success trials."""
+    hidden = [t for t in trials if outcomes(t)["overall"]]
+    return {m: rate(sum(outcomes(t, f"unlearned/{m}/1")["restored"] for t in hidden), len(hidden))
+            for m in deletion_methods(trials)}
+
+
+def row(run: str, variant: str, spec: dict, trials: list[dict]) -> dict:
+    o = [outcomes(t) for t in trials]
+    n_po = sum(x["poison"] for x in o)
+    n_all = sum(x["overall"] for x in o)
+    acc = lambda stage: mean_ci([t["stages"][stage]["test_accuracy"] for t in trials]).fmt(4)
+    return {
+        "run": run, "variant": variant, "trials": len(trials),
+        "poisons": spec["attack"]["n_poison"], "camouflage ratio": spec["attack"].get("camouflage_ratio", 1.0),
+        "eps·255": round(spec["attack"].get("eps", 16 / 255) * 255, 2),
+        "poison success": rate(n_po, len(o)).fmt(),
+        "camouflage given poison": rate(sum(x["overall"] for x in o), n_po).fmt(),
+        "overall": rate(n_all, len(o)).fmt(),
+        "restored given overall": rate(sum(x["restored"] for x in o if x["overall"]), n_all).fmt(),
+        "acc clean": acc("clean"), "acc poisoned": acc("poisoned"), "acc camouflaged": acc("camouflaged"),
+        "acc unlearned": acc("unlearned/exact/1"),
+    }
+
+
+def claims_of(run: str, trials: list[dict]) -> list:
+    o = [outcomes(t) for t in trials]
+    n_po, n_all = sum(x["poison"] for x in o), sum(x["overall"] for x in o)
+    out = [
+        make_claim(f"P2.{run}.poison_success", PAPER, "poisons brewed against θ_cl make the retrained θ_po predict y_adv",
+                   "poison success rate", rate(n_po, len(o)), ci_above(0.5)),
+        make_claim(f"P2.{run}.camouflage_hides", PAPER, "camouflages hide the poison: θ_pc classifies the target correctly in most successful-poison trials",
+                   "camouflage success given poison success", rate(n_all, n_po), ci_above(0.5)),
+        make_claim(f"P2.{run}.deletion_restores", PAPER, "deleting the camouflages (exact retraining) restores the attack in most hidden-poison trials",
+                   "y_adv after exact deletion given overall success", rate(sum(x["restored"] for x in o if x["overall"]), n_all), ci_above(0.5)),
+        make_claim(f"P2.{run}.stealth", PAPER, f"stealth: clean test accuracy of θ_pc is within {STEALTH_TOL:g} of θ_cl",
+                   "test accuracy θ_pc − θ_cl", mean_ci([t["stages"]["camouflaged"]["test_accuracy"] - t["stages"]["clean"]["test_accuracy"] for t in trials]),
+                   within(STEALTH_TOL)),
+    ]
+    for method, est in method_rates(trials).items():
+        if method != "exact":
+            out.append(make_claim(f"P2.{run}.{method}.deletion_restores", "beyond 2212.10717",
+                                  f"deleting the camouflages with approximate unlearning ({method}) also triggers the hidden poison in most hidden-poison trials",
+                                  f"y_adv after {method} deletion given overall success", est, ci_above(0.5)))
+    return out
+
+
+@JOBS.register("camouflage.summarise")
+def summarise(ctx) -> None:
+    groups: dict[tuple[str, str], list[dict]] = defaultdict(list)
+    specs, examples = {}, {}
+    for path, ex in zip(sorted(ctx.inputs["metrics"]), sorted(ctx.inputs["examples"])):
+        m = read_json(path)
+        key = (m["spec"]["run"], m["spec"]["variant"])
+        groups[key] += m["metrics"]["trials"]
+        specs[key] = m["spec"]
+        examples.setdefault(key, load_array(ex))
+    rows = [row(run, variant, specs[(run, variant)], groups[(run, variant)]) for run, variant in sorted(groups)]
+    mains = {run: trials for (run, variant), trials in sorted(groups.items()) if variant == "main"}
+    claims = [c for run, trials in mains.items() for c in claims_of(run, trials)]
+    unl_rows = [{"run": run, "deletion": m, "restored given overall": est.fmt(),
+                 "target margin": mean_ci([t["stages"][f"unlearned/{m}/1"]["target_margin"] for t in trials]).fmt(),
+                 "test accuracy": mean_ci([t["stages"][f"unlearned/{m}/1"]["test_accuracy"] for t in trials]).fmt(4)}
+                for run, trials in mains.items() for m, est in method_rates(trials).items()]
+    paths = write_table(ctx.outputs["table"].with_suffix(""), rows, list(rows[0]))
+    paths += write_table(ctx.outputs["unlearning_table"].with_suffix(""), unl_rows, list(unl_rows[0]))
+    paths += figures.success(ctx.outputs["fig_success"].with_suffix(""), mains)
+    paths += figures.margins(ctx.outputs["fig_margins"].with_suffix(""), mains)
+    paths += figures.ablations(ctx.outputs["fig_ablations"].with_suffix(""), groups, specs)
+    paths += figures.examples(ctx.outputs["fig_examples"].with_suffix(""), {k: v for k, v in examples.items() if k[1] == "main"})
+    paths += figures.unlearning(ctx.outputs["fig_unlearning"].with_suffix(""), {run: method_rates(t) for run, t in mains.items()})
+    write_json(ctx.outputs["claims"], [c.to_dict() for c in claims])
+    for p in paths + [ctx.outputs["claims"]]:
+        ctx.record.log_artifact(p)
