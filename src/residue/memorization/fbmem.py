@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from .ssim import SIMILARITY
+from .ssim import SCALES, pyramid, to_many
 
 CATEGORIES = ("VM", "FM", "BM", "NM")
 SEVERITY = {"VM": 2.0, "FM": 1.5, "BM": 0.5, "NM": 0.0}
@@ -54,17 +54,17 @@ class Matches:
 
 
 def match(gen: torch.Tensor, gen_mask: torch.Tensor, train: torch.Tensor, train_mask: torch.Tensor,
-          k: int = 5, similarity: str = "ms_ssim", chunk: int = 512) -> Matches:
-    sim = SIMILARITY[similarity]
+          k: int = 5, similarity: str = "ms_ssim") -> Matches:
+    n = SCALES[similarity]
     gfg, gbg = split(gen, gen_mask)
     tfg, tbg = split(train, train_mask)
     fg_all = torch.zeros(len(gen), len(train))
     bg_all = torch.zeros(len(gen), len(train))
     with torch.no_grad():
+        pfg, pbg = pyramid(tfg, n), pyramid(tbg, n)
         for i in range(len(gen)):
-            for s in range(0, len(train), chunk):
-                fg_all[i, s:s + chunk] = sim(gfg[i], tfg[s:s + chunk])
-                bg_all[i, s:s + chunk] = sim(gbg[i], tbg[s:s + chunk])
+            fg_all[i] = to_many(pyramid(gfg[i:i + 1], n), pfg, similarity)
+            bg_all[i] = to_many(pyramid(gbg[i:i + 1], n), pbg, similarity)
     score = 0.5 * fg_all + 0.5 * bg_all
     top = score.topk(min(k, len(train)), dim=1).indices
     return Matches(top.numpy(), fg_all.gather(1, top).numpy(), bg_all.gather(1, top).numpy(),

@@ -27,36 +27,58 @@ def _window(size: int, sigma: float, channels: int) -> torch.Tensor:
     return g.expand(channels, 1, size, size).contiguous()
 
 
-def _stats(x: torch.Tensor, y: torch.Tensor, win: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Luminance and contrast-structure terms, averaged over windows and channels: (N,), (N,)."""
-    c = x.shape[1]
-    blur = lambda z: F.conv2d(z, win, groups=c)  # noqa: E731
-    mx, my = blur(x), blur(y)
-    sxx, syy, sxy = blur(x * x) - mx**2, blur(y * y) - my**2, blur(x * y) - mx * my
+def _blur(z: torch.Tensor, win: torch.Tensor) -> torch.Tensor:
+    return F.conv2d(z, win, groups=z.shape[1])
+
+
+def pyramid(ys: torch.Tensor, scales: int, window: int = 5, sigma: float = 1.0) -> list[tuple]:
+    """Per scale: the images, their local means and local second moments (reusable across
+    comparisons, so matching G generations against N candidates blurs the candidates once)."""
+    win = _window(window, sigma, ys.shape[1]).to(ys)
+    out = []
+    for j in range(scales):
+        out.append((ys, _blur(ys, win), _blur(ys * ys, win)))
+        ys = F.avg_pool2d(ys, 2)
+    return out
+
+
+def _terms(px: tuple, py: tuple, win: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Luminance·contrast-structure and contrast-structure terms, averaged over windows and
+    channels, of one image (pyramid level ``px``, batch of 1) against a batch ``py``: (N,), (N,)."""
+    (x, mx, xx), (y, my, yy) = px, py
+    sxx, syy, sxy = xx - mx**2, yy - my**2, _blur(x * y, win) - mx * my
     lum = (2 * mx * my + C1) / (mx**2 + my**2 + C1)
     cs = (2 * sxy + C2) / (sxx + syy + C2)
     return (lum * cs).flatten(1).mean(1), cs.flatten(1).mean(1)
 
 
-def ssim_to_many(x: torch.Tensor, ys: torch.Tensor, window: int = 5, sigma: float = 1.0) -> torch.Tensor:
-    win = _window(window, sigma, x.shape[0]).to(ys)
-    return _stats(x.expand_as(ys), ys, win)[0]
-
-
-def ms_ssim_to_many(x: torch.Tensor, ys: torch.Tensor, scales: int = 3, window: int = 5, sigma: float = 1.0) -> torch.Tensor:
+def ms_ssim_pyramids(px: list[tuple], py: list[tuple], window: int = 5, sigma: float = 1.0) -> torch.Tensor:
+    scales = len(py)
     w = torch.tensor(WEIGHTS[:scales])
     w = (w / w.sum()).tolist()
-    win = _window(window, sigma, x.shape[0]).to(ys)
-    xs = x.expand_as(ys)
-    out = torch.ones(len(ys), dtype=ys.dtype, device=ys.device)
+    win = _window(window, sigma, py[0][0].shape[1]).to(py[0][0])
+    out = torch.ones(len(py[0][0]), dtype=py[0][0].dtype)
     for j in range(scales):
-        full, cs = _stats(xs, ys, win)
-        if j == scales - 1:
-            out = out * full.clamp(min=0) ** w[j]
-        else:
-            out = out * cs.clamp(min=0) ** w[j]
-            xs, ys = F.avg_pool2d(xs, 2), F.avg_pool2d(ys, 2)
+        full, cs = _terms(px[j], py[j], win)
+        out = out * (full if j == scales - 1 else cs).clamp(min=0) ** w[j]
     return out
 
 
-SIMILARITY = {"ms_ssim": ms_ssim_to_many, "ssim": ssim_to_many}
+def ms_ssim_to_many(x: torch.Tensor, ys: torch.Tensor, scales: int = 3, window: int = 5, sigma: float = 1.0) -> torch.Tensor:
+    return ms_ssim_pyramids(pyramid(x[None], scales, window, sigma), pyramid(ys, scales, window, sigma), window, sigma)
+
+
+def ssim_to_many(x: torch.Tensor, ys: torch.Tensor, window: int = 5, sigma: float = 1.0) -> torch.Tensor:
+    win = _window(window, sigma, x.shape[0]).to(ys)
+    return _terms(pyramid(x[None], 1, window, sigma)[0], pyramid(ys, 1, window, sigma)[0], win)[0]
+
+
+SCALES = {"ms_ssim": 3, "ssim": 1}
+
+
+def to_many(px: list[tuple], py: list[tuple], similarity: str) -> torch.Tensor:
+    """Similarity of one image with a batch from their pyramids (``ssim`` uses level 0 only)."""
+    if similarity == "ssim":
+        win = _window(5, 1.0, py[0][0].shape[1]).to(py[0][0])
+        return _terms(px[0], py[0], win)[0]
+    return ms_ssim_pyramids(px, py)

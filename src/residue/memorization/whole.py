@@ -15,7 +15,7 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
-from .ssim import ssim_to_many
+from .ssim import pyramid, to_many
 
 
 def nearest_l2(gen: torch.Tensor, train: torch.Tensor) -> np.ndarray:
@@ -25,7 +25,8 @@ def nearest_l2(gen: torch.Tensor, train: torch.Tensor) -> np.ndarray:
 
 def nearest_ssim(gen: torch.Tensor, train: torch.Tensor) -> np.ndarray:
     with torch.no_grad():
-        return np.array([float(ssim_to_many(g, train).max()) for g in gen])
+        ref = pyramid(train, 1)
+        return np.array([float(to_many(pyramid(g[None], 1), ref, "ssim").max()) for g in gen])
 
 
 def nearest_cosine(gen_feat: torch.Tensor, train_feat: torch.Tensor) -> np.ndarray:
