@@ -42,6 +42,7 @@ rule fb_mem_evaluate:
     output:
         metrics="results/fb_mem/train_seed={train_seed}/sample_seed={sample_seed}/metrics.json",
         samples="results/fb_mem/train_seed={train_seed}/sample_seed={sample_seed}/samples.npy",
+        masks="results/fb_mem/train_seed={train_seed}/sample_seed={sample_seed}/masks.npy",
     params:
         spec=fb_mem_eval_spec,
         wildcards=wildcards_json,
@@ -63,6 +64,7 @@ rule fb_mem_summarise:
     input:
         metrics=[p.format(f="metrics.json") for p in FBM_RUNS],
         samples=[p.format(f="samples.npy") for p in FBM_RUNS],
+        masks=[p.format(f="masks.npy") for p in FBM_RUNS],
         train=expand("results/fb_mem/train_seed={t}/metrics.json", t=FBM.get("train_seeds", [])),
     output:
         mitigations=multiext("results/fb_mem/mitigations", ".csv", ".md", ".tex"),

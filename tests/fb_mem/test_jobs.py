@@ -61,7 +61,7 @@ def test_jobs_end_to_end(workdir, monkeypatch):
           "mitigations": {"none": {}, "nemo": {}, "nemo_c": {"clusters": 2}, "wanda": {}, "wen": {"steps": 2}}, "device": "cpu"}
     for s in (0, 1):  # the same sampling seed twice: metrics.json must be identical
         m = run_job("fb_mem.evaluate", {**ev, "sample_seed": 0}, {"model": ["r/t/model.pt"]},
-                    {"metrics": f"r/{s}/metrics.json", "samples": f"r/{s}/samples.npy"})
+                    {"metrics": f"r/{s}/metrics.json", "samples": f"r/{s}/samples.npy", "masks": f"r/{s}/masks.npy"})
         assert m["memorized_prompts"] == 4 and set(m["mitigations"]) == set(ev["mitigations"])
         assert len(m["mitigations"]["none"]["categories_tau"]) == 4
         assert m["mitigations"]["none"]["mitigation_score_tau"] == 0
@@ -70,6 +70,7 @@ def test_jobs_end_to_end(workdir, monkeypatch):
     outs |= {k: f"out/{k}.png" for k in ("grid", "distributions", "one_to_many", "tradeoff")}
     Path("out").mkdir()
     run_job("fb_mem.summarise", {}, {"metrics": ["r/0/metrics.json", "r/1/metrics.json"], "samples": ["r/0/samples.npy", "r/1/samples.npy"],
+                                     "masks": ["r/0/masks.npy", "r/1/masks.npy"],
                                      "train": ["r/t/metrics.json"]}, outs)
     claims = read_json("out/claims.json")
     assert {c["id"] for c in claims} >= {"fb_mem.whole_image_misses", "fb_mem.one_to_many", "fb_mem.nemo_c_beats_nemo"}

@@ -48,6 +48,9 @@ class Matches:
     fg_all: np.ndarray    # (G, N)
     bg_all: np.ndarray    # (G, N)
 
+    def rows(self, sel) -> "Matches":
+        return Matches(self.top[sel], self.fg[sel], self.bg[sel], self.fg_all[sel], self.bg_all[sel])
+
     @property
     def best_score(self) -> np.ndarray:
         return 0.5 * self.fg[:, 0] + 0.5 * self.bg[:, 0]

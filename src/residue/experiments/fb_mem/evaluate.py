@@ -35,6 +35,7 @@ class EvalJobSpec:
     train: TrainJobSpec
     sample_seed: int
     segmenter: str = "learned"
+    segmenter_options: dict = field(default_factory=dict)  # e.g. {checkpoint: ...} for sam
     images_per_prompt: int = 4
     generic_prompts: int = 8
     reference_prompts: int = 32
@@ -47,10 +48,10 @@ class EvalJobSpec:
     device: str = "auto"
 
 
-def _distinct(x: np.ndarray, masks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def distinct(x: np.ndarray) -> np.ndarray:
+    """Indices of the first occurrence of every distinct image, in dataset order (the candidates)."""
     _, first = np.unique(x.reshape(len(x), -1), axis=0, return_index=True)
-    first = np.sort(first)
-    return x[first], masks[first]
+    return np.sort(first)
 
 
 @JOBS.register("fb_mem.evaluate")
@@ -62,19 +63,21 @@ def evaluate(ctx) -> dict:
     tok = trained.tokenizer
     lab = Lab(trained.denoiser, spec.train.diffusion, tok(prompts.reference), spec.images_per_prompt,
               spec.sample_seed, spec.detect_seeds)
-    cand_x, cand_m = _distinct(scenes.data.train.x, scenes.train_mask)
+    keep = distinct(scenes.data.train.x)
+    cand_x, cand_m = scenes.data.train.x[keep], scenes.train_mask[keep]
     cand = torch.from_numpy(cand_x.astype(np.float32) / 255)
     cand_mask = build("gt", Assets(images=cand, masks=torch.from_numpy(cand_m)))(cand)
     generic_x = torch.from_numpy(scenes.data.train.x[[g == "generic" for g in scenes.train_group]].astype(np.float32) / 255)
     real_feat = features(trained.classifier, generic_x)
-    segment = build(spec.segmenter, Assets(learned=trained.segmenter))
+    segment = build(spec.segmenter, Assets(learned=trained.segmenter), **spec.segmenter_options)
     mem = np.repeat(prompts.memorized, spec.images_per_prompt)
-    out, cats, best = {}, {}, {}
+    out, best = {}, {}
     for name, options in spec.mitigations.items():
         images, info = MITIGATIONS.get(name, "fb_mem.mitigations")(lab, tok(prompts.captions), **options)
         x = to_unit_range(images).flatten(0, 1)
         scored = x if name == "none" else x[torch.from_numpy(mem)]  # generic generations: calibration only
-        m = fbmem.match(scored, segment(scored), cand, cand_mask, spec.k, spec.similarity)
+        masks = segment(scored)
+        m = fbmem.match(scored, masks, cand, cand_mask, spec.k, spec.similarity)
         feat = features(trained.classifier, x)
         out[name] = {
             "info": info,
@@ -83,24 +86,24 @@ def evaluate(ctx) -> dict:
             "frechet_memorized": frechet(feat[torch.from_numpy(mem)], real_feat),
             "alignment": alignment(trained.classifier, x, np.repeat(prompts.item, spec.images_per_prompt)),
         }
-        best[name], cats[name] = m, None
+        best[name] = m
         if name == "none":
             save_array(ctx.outputs["samples"], (x[torch.from_numpy(mem)].numpy() * 255).round().astype(np.uint8))
+            save_array(ctx.outputs["masks"], masks[torch.from_numpy(mem)].numpy().astype(np.uint8))
             none_feat, none_x = feat[torch.from_numpy(mem)], x[torch.from_numpy(mem)]
     base = best["none"]
     tau_cal = fbmem.calibrated_tau(base.best_score[~mem])
     n_mem = int(mem.sum())
     for name, m in best.items():
         sel = slice(0, n_mem) if name == "none" else slice(None)  # memorized prompts come first
-        sub = fbmem.Matches(m.top[sel], m.fg[sel], m.bg[sel], m.fg_all[sel], m.bg_all[sel])
+        sub = m.rows(sel)
         for label, tau in (("tau", spec.tau), ("tau_cal", tau_cal)):
             c = fbmem.classify(sub, tau)
             out[name][f"categories_{label}"] = c
             out[name][f"counts_{label}"] = fbmem.counts(c)
         if name == "none":
             out[name]["one_to_many"] = fbmem.one_to_many(sub, spec.tau).tolist()
-            out[name]["categories_generic_tau"] = fbmem.classify(
-                fbmem.Matches(m.top[n_mem:], m.fg[n_mem:], m.bg[n_mem:], m.fg_all[n_mem:], m.bg_all[n_mem:]), spec.tau)
+            out[name]["categories_generic_tau"] = fbmem.classify(m.rows(slice(n_mem, None)), spec.tau)
     for name in best:
         for label in ("tau", "tau_cal"):
             b, a = out["none"][f"categories_{label}"], out[name][f"categories_{label}"]

@@ -10,30 +10,28 @@ import numpy as np
 from ...data.sources.fb_mem_scenes import load_scenes
 from ...memorization.fbmem import CATEGORIES
 from ...report.figures import save, subplots
+from .evaluate import distinct
 
 
-def _distinct_train() -> np.ndarray:
-    x = load_scenes().data.train.x
-    _, first = np.unique(x.reshape(len(x), -1), axis=0, return_index=True)
-    return x[np.sort(first)]
-
-
-def grid(run: dict, samples: np.ndarray, stem: Path, rows: int = 8) -> list[Path]:
-    """One row per generation of the memorized prompts (first image of each prompt): the
-    generation, its best training match, and their fg/bg scores and category."""
-    cand = _distinct_train()
+def grid(run: dict, samples: np.ndarray, masks: np.ndarray, stem: Path, rows: int = 8) -> list[Path]:
+    """One row per memorized prompt (its first generation): the generation, its segmentation mask,
+    its best training match with that image's ground-truth mask, the fg/bg scores and category."""
+    scenes = load_scenes()
+    keep = distinct(scenes.data.train.x)
+    cand, cand_mask = scenes.data.train.x[keep], scenes.train_mask[keep]
     none = run["mitigations"]["none"]
     n = len(samples) // run["memorized_prompts"]
     picks = list(range(0, len(samples), n))[:rows]
-    fig, axes = subplots(len(picks), 2, figsize=(3.6, 1.7 * len(picks)), squeeze=False)
+    fig, axes = subplots(len(picks), 4, figsize=(6.4, 1.7 * len(picks)), squeeze=False)
     for r, i in enumerate(picks):
-        axes[r, 0].imshow(samples[i].transpose(1, 2, 0))
-        axes[r, 0].set_title(run["captions"][i // n], fontsize=7)
-        axes[r, 1].imshow(cand[none["top"][i][0]].transpose(1, 2, 0))
-        axes[r, 1].set_title(f"fg {none['best_fg'][i]:.2f} bg {none['best_bg'][i]:.2f} → {none['categories_tau'][i]}", fontsize=7)
-        for a in axes[r]:
+        j = none["top"][i][0]
+        for a, img, title in zip(axes[r], (samples[i].transpose(1, 2, 0), masks[i], cand[j].transpose(1, 2, 0), cand_mask[j]),
+                                 (run["captions"][i // n], "mask (learned)",
+                                  f"fg {none['best_fg'][i]:.2f} bg {none['best_bg'][i]:.2f} → {none['categories_tau'][i]}", "mask (gt)")):
+            a.imshow(img, cmap="gray" if img.ndim == 2 else None)
+            a.set_title(title, fontsize=7)
             a.axis("off")
-    fig.suptitle("generation | best training match", fontsize=8)
+    fig.suptitle("generation | its mask | best training match | its mask", fontsize=8)
     fig.tight_layout()
     return save(fig, stem)
 

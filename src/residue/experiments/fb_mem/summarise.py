@@ -55,7 +55,7 @@ def summarise(ctx) -> None:
         m = read_json(path)
         runs.append({**m["metrics"], "spec": m["spec"]})
     trains = [read_json(p)["metrics"] for p in ctx.inputs["train"]]
-    samples = [load_array(p) for p in ctx.inputs["samples"]]
+    samples, masks = load_array(ctx.inputs["samples"][0]), load_array(ctx.inputs["masks"][0])
     out = ctx.outputs
     paths = []
     rows = mitigation_rows(runs)
@@ -65,7 +65,7 @@ def summarise(ctx) -> None:
     seg = [{"segmenter": k, "IoU on held-out scenes": mean_ci([t["segmenter_iou"][k] for t in trains]).fmt(3),
             "training seeds": len(trains)} for k in trains[0]["segmenter_iou"]]
     paths += write_table(out["segmenters"].with_suffix(""), seg, list(seg[0]))
-    paths += figures.grid(runs[0], samples[0], out["grid"].with_suffix(""))
+    paths += figures.grid(runs[0], samples, masks, out["grid"].with_suffix(""))
     paths += figures.distributions(runs, out["distributions"].with_suffix(""))
     paths += figures.one_to_many(runs, out["one_to_many"].with_suffix(""))
     paths += figures.score_vs_utility(runs, out["tradeoff"].with_suffix(""))

@@ -73,10 +73,12 @@ def find_neurons(lab: Lab, tokens: torch.Tensor, theta_start: float = 5.0, theta
     z = {k: v[0] for k, v in z_scores(lab, tokens[None]).items()}
     chosen: Neurons = {}
     for k, theta in enumerate(np.arange(theta_start, theta_end - 1e-9, -theta_step)):
-        chosen = {name: sorted(set(torch.nonzero(zl > theta).flatten().tolist()) | set(zl.topk(k).indices.tolist()))
+        chosen = {name: sorted(set(torch.nonzero(zl > theta).flatten().tolist()) | set(zl.topk(min(k, len(zl))).indices.tolist()))
                   for name, zl in z.items()}
         if not memorized(lab, tokens, chosen):
             break
+    else:  # even θ = 1 does not help: refinement only shrinks a set that works, keep the full set
+        return chosen
     for name in list(chosen):  # refinement 1: whole layers
         trial = {**chosen, name: []}
         if chosen[name] and not memorized(lab, tokens, trial):
