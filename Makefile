@@ -17,7 +17,7 @@ export DO_NOT_TRACK := 1
 export HF_HUB_OFFLINE := 1
 export PYTHONHASHSEED := 0
 
-.PHONY: reproduce test setup data data-sources dry-run report ui lint bench clean
+.PHONY: reproduce test setup data data-paper data-sources dry-run report ui lint bench clean
 
 reproduce: data
 	snakemake --profile profiles/local --cores $(CORES) --configfile config/$(PROFILE).yaml
@@ -37,7 +37,16 @@ data-sources:
 	@bash scripts/data-sources.sh
 
 data: $(STAMP) data-sources
-	dvc repro --quiet prepare@digits prepare@fashion_mnist
+	dvc repro --quiet
+
+# The paper profile's CIFAR-10: point CIFAR10_DIR (or cifar10_dir in params.yaml) at an extracted
+# cifar-10-batches-py folder. The stage is added to dvc.yaml and its hash recorded in dvc.lock.
+data-paper: $(STAMP)
+	$(if $(CIFAR10_DIR),sed -i 's#^cifar10_dir:.*#cifar10_dir: $(CIFAR10_DIR)#' params.yaml)
+	dvc stage add --force -n prepare_cifar10 -p cifar10_dir \
+	  -d src/residue/data/sources/cifar10.py -d src/residue/data/arrays.py -o data/cifar10 \
+	  'python -m residue data prepare cifar10 --source $${cifar10_dir} --out data/cifar10'
+	dvc repro prepare_cifar10
 
 dry-run: $(STAMP)
 	snakemake --profile profiles/local --cores $(CORES) --configfile config/$(PROFILE).yaml -n

@@ -3,21 +3,22 @@
 # Each experiment's rules live in experiments/<name>/rules.smk; this file validates the config,
 # includes them and merges their claims into results/claims.json and results/REPORT.md.
 
-import os
-
 from snakemake.utils import validate
 
 from residue.config import validate_or_exit
-from residue.io import sha256_json
+from residue.lineage import export_run_context
 
 
-configfile: "config/default.yaml"
+# A profile is one whole file: --configfile config/smoke.yaml replaces the default instead of
+# being merged into it (a merge would leak default-profile runs into the smoke profile).
+if not config:
+
+    configfile: "config/default.yaml"
 
 
 validate_or_exit(config)  # one line naming the key, exit 2, before any job starts
 validate(config, "config/schema.yaml")  # fills the schema's defaults
-os.environ["RESIDUE_CONFIG_SHA256"] = sha256_json(config)
-os.environ["RESIDUE_PROFILE"] = config["profile"]
+export_run_context(config)  # config hash and profile name, inherited by every job
 EXPERIMENTS = config["experiments"]
 
 
@@ -36,7 +37,7 @@ rule all:
     default_target: True
 
 
-rule report:
+rule report_build:
     input:
         claims=[f"results/{e}/claims.json" for e in EXPERIMENTS],
     output:
@@ -48,5 +49,7 @@ rule report:
         io=io_args,
     log:
         "logs/report.log",
+    conda:
+        CONDA_ENV
     shell:
         JOB.format(name="report.build")

@@ -6,6 +6,7 @@
 # which writes metrics.json and one MLflow run.
 
 import json
+from pathlib import Path
 
 
 def spec(d):
@@ -27,7 +28,10 @@ def wildcards_json(wildcards):
     return json.dumps(dict(wildcards.items()), sort_keys=True)
 
 
+# The software environment of every rule (used with --use-conda; documents it otherwise).
+CONDA_ENV = str(Path(workflow.basedir) / "environment.yml")
+
 JOB = (
-    "python -m residue job {name} --rule {{rule}} --threads {{threads}} "
+    "python -m residue job {name} --threads {{threads}} "
     "--spec {{params.spec:q}} --wildcards {{params.wildcards:q}} {{params.io}} > {{log}} 2>&1"
 )

@@ -3,23 +3,20 @@
 BASE = config.get("baselines", {})
 
 
-def baselines_spec(w):
-    run = BASE["runs"][w.run]
-    return spec({**run, "seed": int(w.seed)})
-
-
 rule baselines_train:
     input:
         data=lambda w: f"data/{BASE['runs'][w.run]['dataset']}/manifest.json",
     output:
         metrics="results/baselines/{run}/seed={seed}/metrics.json",
     params:
-        spec=baselines_spec,
+        spec=lambda w: spec({**BASE["runs"][w.run], "seed": int(w.seed)}),
         wildcards=wildcards_json,
         io=io_args,
     log:
         "logs/baselines/{run}/seed={seed}.log",
     threads: 1
+    conda:
+        CONDA_ENV
     resources:
         mem_mb=2000,
         runtime=30,
@@ -49,5 +46,7 @@ rule baselines_summarise:
         io=io_args,
     log:
         "logs/baselines/summarise.log",
+    conda:
+        CONDA_ENV
     shell:
         JOB.format(name="baselines.summarise")

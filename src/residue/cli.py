@@ -32,7 +32,6 @@ def _job(args: argparse.Namespace) -> None:
         load_spec(args.spec),
         parse_pairs(args.input),
         {k: v[-1] for k, v in parse_pairs(args.output).items()},
-        rule=args.rule,
         wildcards=json.loads(args.wildcards),
         threads=args.threads,
     )
@@ -68,7 +67,6 @@ def parser() -> argparse.ArgumentParser:
     job.add_argument("--spec", required=True, help="the job's config slice as JSON")
     job.add_argument("--input", action="append", default=[], metavar="NAME=PATH")
     job.add_argument("--output", action="append", default=[], metavar="NAME=PATH")
-    job.add_argument("--rule", default="")
     job.add_argument("--wildcards", default="{}")
     job.add_argument("--threads", type=int, default=1)
     job.set_defaults(fn=_job)

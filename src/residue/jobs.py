@@ -55,20 +55,21 @@ def datasets_of(spec: dict) -> list[str]:
 
 
 def run_job(name: str, spec: dict, inputs: dict[str, list[str]], outputs: dict[str, str],
-            rule: str = "", wildcards: dict | None = None, threads: int = 1) -> dict | None:
+            wildcards: dict | None = None, threads: int = 1) -> dict | None:
     fn: JobFn = JOBS.get(name, "job")
     set_threads(threads)
     seeds = {k: v for k, v in spec.items() if k == "seed" or k.endswith("_seed")}
     seed_everything(int(spec.get("seed", 0)))
     experiment = name.split(".")[0]
+    rule = name.replace(".", "_")  # rules are named after their jobs: baselines.train → baselines_train
     ctx = JobContext(
         name, spec, {k: [Path(p) for p in v] for k, v in inputs.items()}, {k: Path(v) for k, v in outputs.items()}, threads
     )
     ctx.record = JobRecord(
         experiment=experiment,
-        rule=rule or name,
+        rule=rule,
         params=spec,
-        tags=lineage_tags(experiment, rule or name, wildcards or {}, seeds, datasets_of(spec)),
+        tags=lineage_tags(experiment, rule, wildcards or {}, seeds, datasets_of(spec)),
     )
     metrics = fn(ctx)
     compute = ctx.meter.summary()

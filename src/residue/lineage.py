@@ -42,6 +42,17 @@ def dvc_hash(data_dir: str | os.PathLike, lock: str | os.PathLike = "dvc.lock") 
     return "untracked"
 
 
+def export_run_context(config: dict) -> None:
+    """Called by the Snakefile: every job it starts inherits the config hash and profile name.
+
+    They travel as environment variables rather than rule params on purpose: a param would make
+    every job re-run whenever *any* config entry changes."""
+    from .io import sha256_json
+
+    os.environ["RESIDUE_CONFIG_SHA256"] = sha256_json(config)
+    os.environ["RESIDUE_PROFILE"] = str(config.get("profile", "adhoc"))
+
+
 def config_sha256() -> str:
     """Hash of the whole resolved config, set by the Snakefile for every job it starts."""
     return os.environ.get("RESIDUE_CONFIG_SHA256", "unknown")

@@ -46,12 +46,25 @@ class Registry(Generic[T]):
             if not mod.name.startswith("_"):
                 importlib.import_module(f"{self.package}.{mod.name}")
 
+    def _load_one(self, module: str) -> None:
+        """Import just the module a name points to (``poison_unlearning.train`` →
+        ``<package>.poison_unlearning``), so a job does not import every experiment."""
+        if self._loaded or not module.isidentifier():
+            return
+        try:
+            importlib.import_module(f"{self.package}.{module}")
+        except ModuleNotFoundError as e:
+            if e.name != f"{self.package}.{module}":
+                raise
+
     def names(self) -> list[str]:
         self._load()
         return sorted(self._items)
 
     def get(self, name: str, where: str = "") -> T:
-        self._load()
+        self._load_one(name.split(".")[0])
+        if name not in self._items:
+            self._load()
         try:
             return self._items[name]
         except KeyError:

@@ -81,8 +81,10 @@ def summarise(ctx) -> None:
         m = read_json(path)
         runs[(m["spec"]["dataset"], m["spec"]["model"])].append(m)
     rows, claims = [], []
-    fig, (ax_acc, ax_curve) = subplots(1, 2, figsize=(10, 3.8))
+    fig, axes = subplots(1, 1 + len(runs), figsize=(4.5 * (1 + len(runs)), 3.8), squeeze=False)
+    ax_acc = axes[0, 0]
     for i, ((dataset, model), ms) in enumerate(sorted(runs.items())):
+        ax_curve = axes[0, 1 + i]
         accs = [m["metrics"]["test_accuracy"] for m in ms]
         est = mean_ci(accs)
         rows.append({"dataset": dataset, "model": model, "seeds": len(accs),
@@ -91,16 +93,13 @@ def summarise(ctx) -> None:
         ax_acc.scatter([i] * len(accs), accs, s=18, label=f"{dataset}/{model}")
         ax_acc.errorbar([i + 0.15], [est.mean], yerr=[[est.mean - est.lo], [est.hi - est.mean]], fmt="k_", capsize=4)
         for m in ms:
-            ax_curve.plot(range(1, len(m["metrics"]["test_accuracy_curve"]) + 1), m["metrics"]["test_accuracy_curve"],
-                          color=f"C{i}", alpha=0.6, label=f"{dataset}/{model}" if m is ms[0] else None)
+            curve = m["metrics"]["test_accuracy_curve"]
+            ax_curve.plot(range(1, len(curve) + 1), curve, color=f"C{i}", alpha=0.6, marker="." if len(curve) < 10 else None)
+        ax_curve.set(xlabel="epoch", ylabel="test accuracy", title=f"{dataset}/{model}: one line per seed")
         claims += _claims(dataset, model, accs, est)
     ax_acc.set_xticks(range(len(runs)), [f"{d}\n{m}" for d, m in sorted(runs)])
     ax_acc.set_ylabel("test accuracy")
     ax_acc.set_title("Test accuracy per seed (mean ± 95% CI)")
-    ax_curve.set_xlabel("epoch")
-    ax_curve.set_ylabel("test accuracy")
-    ax_curve.set_title("Training curves, one line per seed")
-    ax_curve.legend(frameon=False)
     figs = save(fig, ctx.outputs["figure"].with_suffix(""))
     tables = write_table(ctx.outputs["table"].with_suffix(""), rows, list(rows[0]))
     write_json(ctx.outputs["claims"], [c.to_dict() for c in claims])

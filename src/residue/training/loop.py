@@ -119,9 +119,13 @@ def fit(
             running += loss.item() * len(idx)
             seen += len(idx)
             bar.update(1)
-        hist.loss.append(running / max(seen, 1))
+        if seen == 0:  # budget exhausted before this epoch began
+            break
+        hist.loss.append(running / seen)
         if eval_data is not None:
             hist.test_acc.append(accuracy(model, *eval_data))
+        if seen < len(y):  # budget exhausted mid-epoch: nothing to resume from
+            break
         if checkpoint:
             save_torch(
                 checkpoint,
@@ -135,8 +139,6 @@ def fit(
                     "epoch": epoch + 1,
                 },
             )
-        if seen < len(y):  # budget exhausted mid-epoch
-            break
     bar.close()
     return hist
 

@@ -40,14 +40,18 @@ class RestrictedUnpickler(pickle.Unpickler):
         ("numpy._core.multiarray", "scalar"),
         ("numpy", "ndarray"),
         ("numpy", "dtype"),
+        ("_codecs", "encode"),  # bytes pickled by Python 3 at protocol 2; encodes text, nothing else
     }
 
     def find_class(self, module: str, name: str):
         if (module, name) not in self.ALLOWED:
             raise pickle.UnpicklingError(f"global {module}.{name} is not allowed in a CIFAR-10 batch")
+        import codecs
+
         from numpy._core import multiarray
 
-        return getattr(np, name) if module == "numpy" else getattr(multiarray, name)
+        owner = {"numpy": np, "_codecs": codecs}.get(module, multiarray)
+        return getattr(owner, name)
 
 
 def read_batch(folder: Path, name: str, md5: dict[str, str]) -> tuple[np.ndarray, np.ndarray]:

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Whole-pipeline timings a user can re-run (`make bench`): wall time and peak memory of the smoke
+# profile from scratch, the default profile from scratch, and a no-op re-run, each with
+# /usr/bin/time -v; then the training-loop overhead benchmark.  Results go to benchmarks/out/.
+# It runs in a temporary copy of the repository, so your results/ and mlruns.db are untouched.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+out=$root/benchmarks/out
+mkdir -p "$out"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+git -C "$root" ls-files -co --exclude-standard -z | (cd "$root" && xargs -0 cp --parents -t "$work")
+ln -s "$root/data" "$work/data"
+cd "$work"
+export RESIDUE_PROGRESS=0 PATH="$root/.venv/bin:$PATH"
+timed() {  # name, command...
+  local name=$1; shift
+  /usr/bin/time -v "$@" > "$out/$name.log" 2> "$out/$name.time"
+  awk -v n="$name" -F': ' '/Elapsed \(wall clock\)/{w=$2} /Maximum resident/{m=$2} END{printf "%-16s wall %s  peak RSS %.0f MB\n", n, w, m/1024}' "$out/$name.time"
+}
+for profile in ${PROFILES:-smoke default}; do
+  rm -rf results figures logs .work mlruns mlruns.db .snakemake
+  timed "$profile" snakemake --profile profiles/local --cores "${CORES:-2}" --configfile "config/$profile.yaml"
+  timed "$profile-noop" snakemake --profile profiles/local --cores "${CORES:-2}" --configfile "config/$profile.yaml"
+done
+python "$root/benchmarks/loop_overhead.py" | tee "$out/loop_overhead.txt"

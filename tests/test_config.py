@@ -1,0 +1,75 @@
+"""Config validation: every profile is valid; bad input fails with one line naming the key."""
+
+from dataclasses import dataclass
+
+import pytest
+import yaml
+
+from residue.config import load, typed, validate
+from residue.errors import ConfigError
+from residue.training import TrainSpec
+
+from .conftest import ROOT, run
+
+
+@pytest.mark.parametrize("profile", ["default", "smoke", "paper"])
+def test_profiles_are_valid(profile):
+    load(ROOT / "config" / f"{profile}.yaml")
+
+
+def smoke():
+    return yaml.safe_load((ROOT / "config" / "smoke.yaml").read_text())
+
+
+@pytest.mark.parametrize(
+    "mutate, message",
+    [
+        (lambda c: c.update(foo=1), "at <top level>: unknown key 'foo'; allowed: "),
+        (lambda c: c["baselines"]["runs"]["digits_logreg"]["train"].update(epochs="three"), "train.epochs: 'three' is not of type integer"),
+        (lambda c: c["baselines"]["runs"]["digits_logreg"].update(model="transformer"), "unknown model 'transformer'; allowed: cnn, logreg"),
+        (lambda c: c["baselines"]["runs"]["digits_logreg"].update(dataset="mnist"), "unknown dataset 'mnist'; allowed: cifar10, digits"),
+        (lambda c: c["baselines"]["runs"]["digits_logreg"]["train"].update(optimizer="lion"), "unknown optimizer 'lion'; allowed: adam, sgd"),
+        (lambda c: c["baselines"]["runs"]["digits_logreg"]["train"].update(lr=-1), "train.lr: -1 is less than or equal to the minimum of 0"),
+        (lambda c: c.update(experiments=["nope"]), "experiments[0]: 'nope' is not one of baselines"),
+    ],
+)
+def test_bad_config_names_the_key(mutate, message):
+    cfg = smoke()
+    mutate(cfg)
+    with pytest.raises(ConfigError) as err:
+        validate(cfg)
+    assert message in str(err.value)
+    assert "\n" not in str(err.value)
+
+
+def test_typed_builds_nested_dataclasses_and_rejects_unknown_keys():
+    @dataclass(frozen=True)
+    class Run:
+        dataset: str
+        train: TrainSpec
+        seeds: list[int]
+
+    run_ = typed(Run, {"dataset": "digits", "train": {"epochs": 2, "lr": 0.5}, "seeds": [1, 2]})
+    assert run_.train == TrainSpec(epochs=2, lr=0.5) and run_.seeds == [1, 2]
+    with pytest.raises(ConfigError, match="Run.train: unknown key 'epoch'; allowed: batch_size"):
+        typed(Run, {"dataset": "digits", "train": {"epoch": 2}, "seeds": []})
+
+
+def test_snakemake_refuses_a_bad_config_before_any_job(tmp_path):
+    bad = smoke()
+    bad["baselines"]["runs"]["digits_logreg"]["train"]["epochs"] = "three"
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(bad))
+    out = run(["snakemake", "-n", "--configfile", str(path)], cwd=ROOT)
+    assert out.returncode != 0
+    errors = [line for line in out.stderr.splitlines() if line.startswith("error:")]
+    assert errors == ["error: config error at baselines.runs.digits_logreg.train.epochs: 'three' is not of type integer"]
+
+
+def test_check_config_cli(tmp_path):
+    path = tmp_path / "bad.yaml"
+    path.write_text("profile: x\nexperiments: [baselines]\nbogus: 1\n")
+    out = run(["python", "-m", "residue", "check-config", str(path)], cwd=ROOT)
+    assert out.returncode == 2
+    (line,) = out.stderr.strip().splitlines()
+    assert line.startswith("error: config error at <top level>: unknown key 'bogus'; allowed: baselines, ")

@@ -1,0 +1,118 @@
+"""The real Snakefile on config/smoke.yaml, in a temporary copy of the repository.
+
+One run of the whole smoke DAG (every experiment the smoke profile lists), then checks of what a
+user relies on: every expected file, one MLflow run per job with its lineage tags, a no-op re-run,
+a config change that re-runs only the jobs that depend on it, lint, the SLURM profile and the
+HTML report.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from .conftest import ROOT, run
+
+pytestmark = pytest.mark.slow
+SMOKE = yaml.safe_load((ROOT / "config" / "smoke.yaml").read_text())
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory):
+    """A committed copy of the working tree (tracked and untracked-but-not-ignored files),
+    without the committed results and figures of the default profile: the smoke run starts clean."""
+    dst = tmp_path_factory.mktemp("repo")
+    files = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=ROOT, capture_output=True, check=True).stdout
+    for rel in filter(None, files.decode().split("\0")):
+        src = ROOT / rel
+        if src.is_file() and rel.split("/")[0] not in ("results", "figures"):
+            (dst / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dst / rel)
+    (dst / "data").symlink_to(ROOT / "data")
+    for cmd in (["git", "init", "-q"], ["git", "add", "-A"], ["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "smoke"]):
+        subprocess.run(cmd, cwd=dst, check=True)
+    return dst
+
+
+def snakemake(repo: Path, *args: str, timeout: int = 900):
+    return run(["snakemake", "--profile", "profiles/local", "--cores", "2", "--configfile", "config/smoke.yaml", *args], cwd=repo, timeout=timeout)
+
+
+@pytest.fixture(scope="module")
+def smoke_run(repo):
+    out = snakemake(repo)
+    assert out.returncode == 0, out.stderr[-4000:]
+    return repo
+
+
+def test_every_experiment_writes_claims_tables_and_figures(smoke_run):
+    merged = json.loads((smoke_run / "results/claims.json").read_text())
+    report = (smoke_run / "results/REPORT.md").read_text()
+    for exp in SMOKE["experiments"]:
+        claims = json.loads((smoke_run / f"results/{exp}/claims.json").read_text())
+        assert claims, exp
+        for c in claims:
+            assert set(c) == {"id", "paper", "claim", "metric", "paper_value", "value", "ci95", "n", "criterion", "holds", "config", "commit"}
+            assert isinstance(c["holds"], bool) and c["config"] == "smoke"
+            assert c in merged
+        pngs = sorted((smoke_run / "figures" / exp).glob("*.png"))
+        assert pngs, exp
+        assert all(p.with_suffix(".pdf").exists() for p in pngs)
+        assert f"## {exp}" in report
+
+
+def test_each_job_has_one_mlflow_run_with_lineage_tags(smoke_run):
+    commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=smoke_run, capture_output=True, text=True).stdout.strip()
+    db = sqlite3.connect(smoke_run / "mlruns.db")
+    tags = {}
+    for run_id, key, value in db.execute("select run_uuid, key, value from tags"):
+        tags.setdefault(run_id, {})[key] = value
+    run_files = sorted(smoke_run.glob("results/**/run.json"))
+    assert run_files
+    for path in run_files:
+        info = json.loads(path.read_text())
+        t = tags[info["mlflow_run_id"]]
+        assert t["git_commit"] == commit and t["git_dirty"] == "false"
+        assert len(t["config_sha256"]) == 64 and t["profile"] == "smoke"
+        assert t["experiment"] in SMOKE["experiments"] and t["rule"]
+        spec = json.loads(path.with_name("metrics.json").read_text())["spec"]
+        for d in [spec["dataset"]] if "dataset" in spec else spec.get("datasets", []):
+            assert t[f"data.{d}.dvc_md5"].endswith(".dir")
+    finished = db.execute("select count(*) from runs where status='FINISHED'").fetchone()[0]
+    assert finished >= len(run_files) + len(SMOKE["experiments"]) + 1  # + summaries + report
+
+
+def test_rerun_with_nothing_changed_does_nothing(smoke_run):
+    out = snakemake(smoke_run, "-n")
+    assert out.returncode == 0 and "Nothing to be done" in out.stdout + out.stderr
+
+
+def test_changing_one_entry_reruns_only_its_jobs(smoke_run, tmp_path):
+    cfg = yaml.safe_load((smoke_run / "config/smoke.yaml").read_text())
+    cfg["baselines"]["runs"]["digits_logreg"]["train"]["lr"] = 0.2
+    changed = tmp_path / "changed.yaml"
+    changed.write_text(yaml.safe_dump(cfg))
+    out = run(["snakemake", "-n", "--cores", "2", "--configfile", str(changed), "--quiet", "rules"], cwd=smoke_run)
+    assert out.returncode == 0, out.stderr
+    counts = {}
+    for line in out.stdout.splitlines():
+        parts = line.split()
+        if len(parts) == 2 and parts[1].isdigit() and parts[0] != "total":
+            counts[parts[0]] = int(parts[1])
+    assert counts == {"baselines_train": len(cfg["baselines"]["seeds"]), "baselines_summarise": 1, "report_build": 1, "all": 1}
+
+
+def test_lint_slurm_profile_and_html_report(smoke_run):
+    lint = run(["snakemake", "--lint"], cwd=smoke_run)
+    assert lint.returncode == 0 and "good condition" in lint.stdout + lint.stderr
+    slurm = run(["snakemake", "--profile", "profiles/slurm", "--configfile", "config/smoke.yaml", "-n", "--forceall"], cwd=smoke_run)
+    assert slurm.returncode == 0, slurm.stderr[-2000:]
+    html = snakemake(smoke_run, "--report", "results/report.html")
+    assert html.returncode == 0, html.stderr[-2000:]
+    assert (smoke_run / "results/report.html").stat().st_size > 10_000

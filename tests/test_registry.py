@@ -1,0 +1,29 @@
+"""Registries: every kind loads, unknown names list the allowed ones."""
+
+import pytest
+
+from residue.errors import ConfigError
+from residue.registries import DATASETS, JOBS, MODELS
+from residue.registry import registry
+
+
+def test_core_registries_are_filled():
+    assert {"digits", "fashion_mnist", "cifar10"} <= set(DATASETS.names())
+    assert {"logreg", "mlp", "cnn", "resnet18"} <= set(MODELS.names())
+    assert {"baselines.train", "baselines.summarise", "report.build"} <= set(JOBS.names())
+
+
+def test_unknown_name_lists_the_allowed_ones():
+    with pytest.raises(ConfigError, match=r"^runs\.x\.model: unknown model 'vit'; allowed: cnn, logreg, mlp, resnet18$"):
+        MODELS.get("vit", "runs.x.model")
+    with pytest.raises(ConfigError, match="unknown registry 'nope'"):
+        registry("nope")
+
+
+def test_models_build_with_the_expected_output_shape():
+    import torch
+
+    for name, shape in [("logreg", (1, 8, 8)), ("mlp", (1, 8, 8)), ("cnn", (1, 28, 28)), ("resnet18", (3, 32, 32))]:
+        kw = {"width": 8} if name == "resnet18" else {}
+        model = MODELS.get(name)(shape, 10, **kw)
+        assert model(torch.zeros(2, *shape)).shape == (2, 10)
