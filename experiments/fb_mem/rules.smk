@@ -1,0 +1,89 @@
+# P3 FB-Mem: see experiments/fb_mem/README.md.
+
+FBM = config.get("fb_mem", {})
+
+
+wildcard_constraints:
+    train_seed=r"\d+",
+    sample_seed=r"\d+",
+
+
+def fb_mem_train_spec(w):
+    return spec({**FBM["train"], "seed": int(w.train_seed)})
+
+
+def fb_mem_eval_spec(w):
+    return spec({**FBM["evaluate"], "train": {**FBM["train"], "seed": int(w.train_seed)}, "sample_seed": int(w.sample_seed)})
+
+
+rule fb_mem_train:
+    input:
+        data="data/fb_mem_scenes/manifest.json",
+    output:
+        metrics="results/fb_mem/train_seed={train_seed}/metrics.json",
+        model="results/fb_mem/train_seed={train_seed}/model.pt",
+    params:
+        spec=fb_mem_train_spec,
+        wildcards=wildcards_json,
+        io=io_args,
+    log:
+        "logs/fb_mem/train_seed={train_seed}.log",
+    threads: 1
+    resources:
+        mem_mb=3000,
+        runtime=60,
+    shell:
+        JOB.format(name="fb_mem.train")
+
+
+rule fb_mem_evaluate:
+    input:
+        model="results/fb_mem/train_seed={train_seed}/model.pt",
+    output:
+        metrics="results/fb_mem/train_seed={train_seed}/sample_seed={sample_seed}/metrics.json",
+        samples="results/fb_mem/train_seed={train_seed}/sample_seed={sample_seed}/samples.npy",
+        masks="results/fb_mem/train_seed={train_seed}/sample_seed={sample_seed}/masks.npy",
+    params:
+        spec=fb_mem_eval_spec,
+        wildcards=wildcards_json,
+        io=io_args,
+    log:
+        "logs/fb_mem/train_seed={train_seed}/sample_seed={sample_seed}.log",
+    threads: 1
+    resources:
+        mem_mb=3000,
+        runtime=60,
+    shell:
+        JOB.format(name="fb_mem.evaluate")
+
+
+FBM_RUNS = expand("results/fb_mem/train_seed={t}/sample_seed={s}/{{f}}", t=FBM.get("train_seeds", []), s=FBM.get("sample_seeds", []))
+
+
+rule fb_mem_summarise:
+    input:
+        metrics=[p.format(f="metrics.json") for p in FBM_RUNS],
+        samples=[p.format(f="samples.npy") for p in FBM_RUNS],
+        masks=[p.format(f="masks.npy") for p in FBM_RUNS],
+        train=expand("results/fb_mem/train_seed={t}/metrics.json", t=FBM.get("train_seeds", [])),
+    output:
+        mitigations=multiext("results/fb_mem/mitigations", ".csv", ".md", ".tex"),
+        whole=multiext("results/fb_mem/whole_image", ".csv", ".md", ".tex"),
+        segmenters=multiext("results/fb_mem/segmenters", ".csv", ".md", ".tex"),
+        claims="results/fb_mem/claims.json",
+        grid_pdf="figures/fb_mem/grid.pdf",
+        grid=report("figures/fb_mem/grid.png", caption="../../report/fb_mem_grid.rst", category="fb_mem"),
+        distributions_pdf="figures/fb_mem/distributions.pdf",
+        distributions=report("figures/fb_mem/distributions.png", caption="../../report/fb_mem_distributions.rst", category="fb_mem"),
+        one_to_many_pdf="figures/fb_mem/one_to_many.pdf",
+        one_to_many=report("figures/fb_mem/one_to_many.png", caption="../../report/fb_mem_one_to_many.rst", category="fb_mem"),
+        tradeoff_pdf="figures/fb_mem/tradeoff.pdf",
+        tradeoff=report("figures/fb_mem/tradeoff.png", caption="../../report/fb_mem_tradeoff.rst", category="fb_mem"),
+    params:
+        spec=lambda w: spec({}),
+        wildcards=wildcards_json,
+        io=io_args,
+    log:
+        "logs/fb_mem/summarise.log",
+    shell:
+        JOB.format(name="fb_mem.summarise")

@@ -1,0 +1,72 @@
+"""What every mitigation works with: the model, the prompts, seeded sampling and the detectors.
+
+A mitigation is registered in ``MITIGATIONS`` as ``run(lab, tokens, **options) -> (images, info)``:
+it returns ``(P, n, C, H, W)`` images in [-1, 1] (``n`` per prompt, the i-th image of prompt p
+starts from the same noise under every mitigation, so before/after pairs are matched) and a dict
+of diagnostics.  :class:`Lab` caches what several methods share (NeMo's reference statistics and
+per-prompt neurons, used by NeMo, NeMo-C and Wanda).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import torch
+
+from ...diffusion import DiffusionSpec, ddim_sample
+from ...diffusion.schedule import ddim_scheduler
+from ...diffusion.text import TextConditionalUNet
+from ...seeding import derive
+from ..ssim import ssim_to_many
+
+
+@dataclass
+class Lab:
+    model: TextConditionalUNet
+    spec: DiffusionSpec
+    reference: torch.Tensor      # token ids of non-memorized prompts (NeMo's statistics, thresholds)
+    n: int = 4                   # images per prompt
+    seed: int = 0
+    detect_seeds: int = 4        # initial noises for the first-step memorization tests
+    shape: tuple = (3, 32, 32)
+    cache: dict = field(default_factory=dict)
+
+    def noise(self, p: int, count: int) -> torch.Tensor:
+        gen = torch.Generator().manual_seed(derive(self.seed, f"prompt-{p}"))
+        return torch.randn((count, *self.shape), generator=gen)
+
+    def sample(self, model, cond: torch.Tensor, p: int) -> torch.Tensor:
+        """``n`` images for one prompt's condition row ``cond`` (L,) or (), seeded by the prompt index."""
+        return ddim_sample(model, cond[None].repeat_interleave(self.n, 0), self.spec, self.shape,
+                           seed=derive(self.seed, f"prompt-{p}"))
+
+    @cached_property
+    def first_t(self) -> int:
+        return int(ddim_scheduler(self.spec).timesteps[0])
+
+    @torch.no_grad()
+    def first_eps(self, model, tokens: torch.Tensor) -> torch.Tensor:
+        """Guided noise predictions at the first denoising step: (P, detect_seeds, C, H, W)."""
+        x = torch.stack([self.noise(10_000 + i, 1)[0] for i in range(self.detect_seeds)])
+        cond = tokens.repeat_interleave(self.detect_seeds, 0)
+        xs = x.repeat(len(tokens), 1, 1, 1)
+        t = torch.full((2 * len(xs),), self.first_t, dtype=torch.long)
+        eps_c, eps_u = model(torch.cat([xs, xs]), t, torch.cat([cond, model.null_cond(cond)])).chunk(2)
+        eps = eps_u + self.spec.guidance * (eps_c - eps_u)
+        return eps.view(len(tokens), self.detect_seeds, *self.shape)
+
+    def noise_ssim(self, model, tokens: torch.Tensor) -> torch.Tensor:
+        """NeMo's memorization test statistic: mean pairwise SSIM of the first-step noise
+        predictions across initial noises, per prompt (P,)."""
+        eps = self.first_eps(model, tokens)
+        out = []
+        for e in eps:
+            pairs = [ssim_to_many(e[i], e[i + 1:]) for i in range(len(e) - 1)]
+            out.append(torch.cat(pairs).mean())
+        return torch.stack(out)
+
+    @cached_property
+    def nemo_threshold(self) -> float:
+        s = self.noise_ssim(self.model, self.reference)
+        return float(s.mean() + s.std())

@@ -1,0 +1,54 @@
+"""A small fully convolutional segmenter trained on the composited scenes' masks (the default
+backend for generated images): dilated 3×3 convolutions, per-pixel binary cross-entropy."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from ..compute import Meter
+from ..errors import DataError
+from ..registries import SEGMENTERS
+from ..seeding import generator
+from .base import Assets
+
+
+def network(width: int = 32) -> nn.Sequential:
+    layers, c = [], 3
+    for d in (1, 2, 4, 8, 1):
+        layers += [nn.Conv2d(c, width, 3, padding=d, dilation=d), nn.ReLU()]
+        c = width
+    return nn.Sequential(*layers, nn.Conv2d(width, 1, 1))
+
+
+def train(x: torch.Tensor, masks: torch.Tensor, steps: int, seed: int, meter: Meter,
+          batch_size: int = 64, lr: float = 3e-3, width: int = 32) -> nn.Sequential:
+    torch.manual_seed(seed)
+    net = network(width)
+    opt = torch.optim.Adam(net.parameters(), lr=lr)
+    gen = generator(seed, "segmenter")
+    for _ in range(steps):
+        idx = torch.randint(0, len(x), (batch_size,), generator=gen)
+        loss = F.binary_cross_entropy_with_logits(net(x[idx])[:, 0], masks[idx].float())
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        meter.charge(len(idx))
+    return net.eval()
+
+
+class Learned:
+    def __init__(self, net: nn.Module):
+        self.net = net
+
+    @torch.no_grad()
+    def __call__(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x)[:, 0] > 0
+
+
+@SEGMENTERS.register("learned")
+def build(assets: Assets) -> Learned:
+    if assets.learned is None:
+        raise DataError("learned segmenter: no trained network (run fb_mem.train first)")
+    return Learned(assets.learned)
