@@ -1,19 +1,9 @@
-# P3 FB-Mem: see experiments/fb_mem/README.md.
 
-FBM = config.get("fb_mem", {})
-
+include: "functions.smk"
 
 wildcard_constraints:
     train_seed=r"\d+",
     sample_seed=r"\d+",
-
-
-def fb_mem_train_spec(w):
-    return spec({**FBM["train"], "seed": int(w.train_seed)})
-
-
-def fb_mem_eval_spec(w):
-    return spec({**FBM["evaluate"], "train": {**FBM["train"], "seed": int(w.train_seed)}, "sample_seed": int(w.sample_seed)})
 
 
 rule fb_mem_train:
@@ -32,6 +22,8 @@ rule fb_mem_train:
     resources:
         mem_mb=3000,
         runtime=60,
+    conda:
+        CONDA_ENV
     shell:
         JOB.format(name="fb_mem.train")
 
@@ -53,11 +45,10 @@ rule fb_mem_evaluate:
     resources:
         mem_mb=3000,
         runtime=60,
+    conda:
+        CONDA_ENV
     shell:
         JOB.format(name="fb_mem.evaluate")
-
-
-FBM_RUNS = expand("results/fb_mem/train_seed={t}/sample_seed={s}/{{f}}", t=FBM.get("train_seeds", []), s=FBM.get("sample_seeds", []))
 
 
 rule fb_mem_summarise:
@@ -85,5 +76,7 @@ rule fb_mem_summarise:
         io=io_args,
     log:
         "logs/fb_mem/summarise.log",
+    conda:
+        CONDA_ENV
     shell:
         JOB.format(name="fb_mem.summarise")
