@@ -1,8 +1,5 @@
 # Helper functions of camouflage/rules.smk (kept apart: snakemake --lint).
 
-# P2, camouflaged poisoning (arXiv 2212.10717): see experiments/camouflage/README.md.
-# One job per (run, variant, seed) runs `targets` trials; a variant overrides fields of its run
-# (the ablations: camouflage budget, ε, partial deletion).  The summary writes tables, figures, claims.
 
 CAMO = config.get("camouflage", {})
 

@@ -1,3 +1,6 @@
+# P2, camouflaged poisoning (arXiv 2212.10717): see experiments/camouflage/README.md.
+# One job per (run, variant, seed) runs `targets` trials; a variant overrides fields of its run
+# (the ablations: camouflage budget, ε, partial deletion).  The summary writes tables, figures, claims.
 
 include: "functions.smk"
 

@@ -1,6 +1,5 @@
 # Helper functions of fb_mem/rules.smk (kept apart: snakemake --lint).
 
-# P3 FB-Mem: see experiments/fb_mem/README.md.
 
 FBM = config.get("fb_mem", {})
 

@@ -1,3 +1,4 @@
+# P3 FB-Mem: see experiments/fb_mem/README.md.
 
 include: "functions.smk"
 
