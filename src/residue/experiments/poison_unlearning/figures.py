@@ -25,10 +25,12 @@ def effect_vs_budget(table, stem):
     for ax, (ds, atk) in zip(axes[0], cells):
         band(ax, list(reference(table, ds, atk, "none").values()), "no unlearning", "k")
         band(ax, list(reference(table, ds, atk, "retrain").values()), "retrain", "g")
-        for i, m in enumerate(methods(table)):
+        names = methods(table)
+        for i, m in enumerate(names):
             bs = [b for b in budgets(table) if series(table, ds, atk, m, b)]
             ests = [mean_ci(list(series(table, ds, atk, m, b).values())) for b in bs]
-            ax.errorbar(bs, [e.mean for e in ests], yerr=[[e.mean - e.lo for e in ests], [e.hi - e.mean for e in ests]],
+            dodge = 0.12 * (i - (len(names) - 1) / 2)  # side by side, so methods at one budget do not overlap
+            ax.errorbar([b + dodge for b in bs], [e.mean for e in ests], yerr=[[e.mean - e.lo for e in ests], [e.hi - e.mean for e in ests]],
                         marker="o", ms=3, capsize=2, color=f"C{i}", label=m)
         ax.set_title(f"{atk} ({ds})")
         ax.set_xlabel("budget (% of retrain gradient evaluations)")
