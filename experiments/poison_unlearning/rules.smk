@@ -1,0 +1,146 @@
+# P1 — Machine Unlearning Fails to Remove Data Poisoning: see experiments/poison_unlearning/README.md.
+# DAG: poison (dataset × attack × seed) → tune (dataset × attack × method, first seed) →
+#      unlearn (dataset × attack × method × budget; loops over seeds) ; hypotheses (seed) ; summarise.
+
+from residue.registries import DATASETS
+
+PU = config.get("poison_unlearning", {})
+PU_ROOT = "results/poison_unlearning"
+PU_SETTINGS = {f"{s['dataset']}/{s['attack']}": s for s in PU.get("settings", [])}
+PU_REFERENCE_BUDGET = {"none": 0, "retrain": 100}
+PU_METHODS = {m["name"]: {k: v for k, v in m.items() if k != "name"} for m in PU.get("methods", [])}
+
+
+def pu_job_spec(w, **extra):
+    s = PU_SETTINGS[f"{w.dataset}/{w.attack}"]
+    datasets = [s["dataset"]] if s["dataset"] in DATASETS else []
+    return spec({"setting": s, "datasets": datasets, "tolerance": PU["tolerance"], **extra})
+
+
+def pu_method(w):
+    return {"method": w.method, "method_spec": PU_METHODS.get(w.method, {})}
+
+
+def pu_unlearn_paths():
+    out = []
+    for key in PU_SETTINGS:
+        for m, b in PU_REFERENCE_BUDGET.items():
+            out.append(f"{PU_ROOT}/{key}/{m}/budget={b}/metrics.json")
+        for m in PU_METHODS:
+            out += [f"{PU_ROOT}/{key}/{m}/budget={b}/metrics.json" for b in PU["budgets"]]
+    return out
+
+
+def pu_tuned(method):
+    return bool(PU_METHODS.get(method, {}).get("tune"))
+
+
+wildcard_constraints:
+    dataset="[^/]+",
+    attack="[^/]+",
+    method="[^/]+",
+
+
+rule poison_unlearning_poison:
+    input:
+        data=lambda w: [f"data/{w.dataset}/manifest.json"] if w.dataset in DATASETS else [],
+    output:
+        model=f"{PU_ROOT}/{{dataset}}/{{attack}}/poisoned/seed={{seed}}/model.pt",
+        metrics=f"{PU_ROOT}/{{dataset}}/{{attack}}/poisoned/seed={{seed}}/metrics.json",
+    params:
+        spec=lambda w: pu_job_spec(w, seed=int(w.seed)),
+        wildcards=wildcards_json,
+        io=io_args,
+    log:
+        "logs/poison_unlearning/{dataset}/{attack}/poisoned/seed={seed}.log",
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=30,
+    shell:
+        JOB.format(name="poison_unlearning.poison")
+
+
+rule poison_unlearning_tune:
+    input:
+        model=lambda w: f"{PU_ROOT}/{w.dataset}/{w.attack}/poisoned/seed={PU['seeds'][0]}/model.pt",
+    output:
+        metrics=f"{PU_ROOT}/{{dataset}}/{{attack}}/{{method}}/tuning/metrics.json",
+    params:
+        spec=lambda w: pu_job_spec(w, seed=PU["seeds"][0], budget_pct=max(PU["budgets"]), **pu_method(w)),
+        wildcards=wildcards_json,
+        io=io_args,
+    log:
+        "logs/poison_unlearning/{dataset}/{attack}/{method}/tuning.log",
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=30,
+    shell:
+        JOB.format(name="poison_unlearning.tune")
+
+
+rule poison_unlearning_unlearn:
+    input:
+        model=lambda w: [f"{PU_ROOT}/{w.dataset}/{w.attack}/poisoned/seed={s}/model.pt" for s in PU["seeds"]],
+        tuning=lambda w: [f"{PU_ROOT}/{w.dataset}/{w.attack}/{w.method}/tuning/metrics.json"] if pu_tuned(w.method) else [],
+    output:
+        metrics=f"{PU_ROOT}/{{dataset}}/{{attack}}/{{method}}/budget={{budget}}/metrics.json",
+    params:
+        spec=lambda w: pu_job_spec(w, seeds=PU["seeds"], budget_pct=float(w.budget), **pu_method(w)),
+        wildcards=wildcards_json,
+        io=io_args,
+    log:
+        "logs/poison_unlearning/{dataset}/{attack}/{method}/budget={budget}.log",
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=30,
+    shell:
+        JOB.format(name="poison_unlearning.unlearn")
+
+
+rule poison_unlearning_hypotheses:
+    input:
+        data=lambda w: [f"data/{PU['hypotheses']['dataset']}/manifest.json"],
+    output:
+        metrics=f"{PU_ROOT}/hypotheses/seed={{seed}}/metrics.json",
+    params:
+        spec=lambda w: spec({**PU["hypotheses"], "seed": int(w.seed), "datasets": [PU["hypotheses"]["dataset"]]}),
+        wildcards=wildcards_json,
+        io=io_args,
+    log:
+        "logs/poison_unlearning/hypotheses/seed={seed}.log",
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=30,
+    shell:
+        JOB.format(name="poison_unlearning.hypotheses")
+
+
+rule poison_unlearning_summarise:
+    input:
+        poisoned=[f"{PU_ROOT}/{k}/poisoned/seed={s}/metrics.json" for k in PU_SETTINGS for s in PU.get("seeds", [])],
+        tuning=[f"{PU_ROOT}/{k}/{m}/tuning/metrics.json" for k in PU_SETTINGS for m in PU_METHODS if pu_tuned(m)],
+        unlearn=pu_unlearn_paths() if PU else [],
+        hypotheses=[f"{PU_ROOT}/hypotheses/seed={s}/metrics.json" for s in PU.get("seeds", [])],
+    output:
+        table=multiext(f"{PU_ROOT}/table", ".csv", ".md", ".tex"),
+        claims=f"{PU_ROOT}/claims.json",
+        effect_fig_pdf="figures/poison_unlearning/effect_vs_budget.pdf",
+        effect_fig=report("figures/poison_unlearning/effect_vs_budget.png", caption="../../report/poison_unlearning_effect.rst", category="poison_unlearning"),
+        gus_fig_pdf="figures/poison_unlearning/gus_histograms.pdf",
+        gus_fig=report("figures/poison_unlearning/gus_histograms.png", caption="../../report/poison_unlearning_gus.rst", category="poison_unlearning"),
+        mia_fig_pdf="figures/poison_unlearning/mia_vs_gus.pdf",
+        mia_fig=report("figures/poison_unlearning/mia_vs_gus.png", caption="../../report/poison_unlearning_mia.rst", category="poison_unlearning"),
+        hyp_fig_pdf="figures/poison_unlearning/hypotheses.pdf",
+        hyp_fig=report("figures/poison_unlearning/hypotheses.png", caption="../../report/poison_unlearning_hypotheses.rst", category="poison_unlearning"),
+    params:
+        spec=lambda w: spec({}),
+        wildcards=wildcards_json,
+        io=io_args,
+    log:
+        "logs/poison_unlearning/summarise.log",
+    shell:
+        JOB.format(name="poison_unlearning.summarise")

@@ -1,0 +1,144 @@
+"""The four poisoning scenarios of P1: how each builds D = D_clean ∪ D_poison and measures its effect.
+
+A scenario's ``craft(setting, seed, meter, device)`` returns a *bundle*: a flat dict of tensors and
+numbers, saved with the poisoned model, holding the training set as trained on (``x``, ``y``),
+the forget indices ``forget`` (the poisons; the defender knows every one), the test set and
+whatever the effect needs.  ``effect(model, bundle, meter)`` returns ``{"effect": ..., ...}``,
+where ``effect`` is the one number every figure and claim uses (larger = more attack left).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from ...attacks.backdoor import backdoor, insert_trigger
+from ...attacks.gaussian import gaussian
+from ...attacks.gradient_canceling import GCSpec, corrupt, gradient_canceling
+from ...attacks.gradient_matching import BrewSpec, brew
+from ...config import typed
+from ...data import load
+from ...data.text import load_descr
+from ...metrics.attack_effects import accuracy_gap, success_rate
+from ...metrics.gus import gus_scores, summary
+from ...models import build
+from ...seeding import derive, generator
+from ...training import accuracy, fit
+from .spec import Setting
+
+
+def image_data(setting: Setting, seed: int) -> dict:
+    data = load(setting.dataset)
+    train = data.train
+    if setting.subset:
+        rng = np.random.default_rng(derive(seed, "data"))
+        train = train.subset(np.sort(rng.permutation(len(train))[: setting.subset]))
+    x, y = train.tensors()
+    x_te, y_te = data.test.tensors()
+    return {"x": x, "y": y, "x_test": x_te, "y_test": y_te, "in_shape": list(data.shape), "num_classes": data.num_classes}
+
+
+def clean_model(setting: Setting, b: dict, seed: int, meter, device):
+    """A model trained on the clean training set (GC corrupts it; gradient matching brews on it)."""
+    torch.manual_seed(derive(seed, "clean-model"))
+    model = build(setting.model, b["in_shape"], b["num_classes"], **setting.model_args).to(device)
+    fit(model, b["x"], b["y"], setting.train, derive(seed, "clean"), meter, desc="clean model")
+    return model
+
+
+class Gaussian:
+    """x_i ← x_i + ξ_i on a random fraction; effect = −z of GUS (z = √p·Î, N(0,1) when unlearned)."""
+
+    def craft(self, setting, seed, meter, device):
+        b = image_data(setting, seed)
+        sigma = setting.attack_args.get("sigma", 0.1)
+        b["x_clean"] = b["x"]
+        b["x"], b["forget"], b["noise"] = gaussian(b["x"], setting.attack_args.get("fraction", 0.02), sigma, seed,
+                                                   setting.attack_args.get("clip", False))
+        b["sigma"] = sigma
+        return b
+
+    def effect(self, model, b, meter):
+        idx = b["forget"]
+        s = summary(gus_scores(model, b["x_clean"][idx], b["y"][idx], b["noise"], b["sigma"], meter))
+        return {"effect": -s["z"], "gus_mean": s["mean"], "gus_z": s["z"], "gus_tpr_at_1pct": s["tpr_at_1pct"]}
+
+    def scores(self, model, b, meter, noise=None):
+        idx = b["forget"]
+        return gus_scores(model, b["x_clean"][idx], b["y"][idx], b["noise"] if noise is None else noise, b["sigma"], meter)
+
+
+class GradientCanceling:
+    """Indiscriminate: poisons appended to D_clean; effect = clean test accuracy − test accuracy."""
+
+    def craft(self, setting, seed, meter, device):
+        b = image_data(setting, seed)
+        spec = typed(GCSpec, setting.attack_args, "poison_unlearning.settings.attack_args")
+        model = clean_model(setting, b, seed, meter, device)
+        b["clean_accuracy"] = accuracy(model, b["x_test"], b["y_test"])
+        target = corrupt(model, b["x"], b["y"], spec, meter)
+        b["target_accuracy"] = accuracy(target, b["x_test"], b["y_test"])
+        xp, yp, curve = gradient_canceling(target, b["x"], b["y"], spec, seed, meter)
+        b["forget"] = torch.arange(len(b["y"]), len(b["y"]) + len(yp))
+        b["x"], b["y"] = torch.cat([b["x"], xp]), torch.cat([b["y"], yp])
+        b["gc_final_grad_norm"] = curve[-1]
+        return b
+
+    def effect(self, model, b, meter):
+        return {"effect": accuracy_gap(model, b["x_test"], b["y_test"], b["clean_accuracy"])}
+
+
+class Backdoor:
+    """Trigger phrase ("james bond", Wan et al.'s example trigger) → target class; effect = trigger success."""
+
+    def craft(self, setting, seed, meter, device):
+        args = setting.attack_args
+        trigger_words = tuple(args.get("trigger", ["james", "bond"]))
+        text = load_descr(extra_words=trigger_words)
+        x, y = text.train
+        trigger = text.ids(list(trigger_words))
+        target = int(args.get("target", 0))
+        xp, yp = backdoor(x, y, trigger, target, args.get("fraction", 0.02), seed)
+        x_te, y_te = text.test
+        others = x_te[y_te != target]
+        return {"x": torch.cat([x, xp]), "y": torch.cat([y, yp]), "forget": torch.arange(len(y), len(y) + len(yp)),
+                "x_test": x_te, "y_test": y_te, "x_triggered": insert_trigger(others, trigger, generator(seed, "trigger-test")),
+                "target": target, "in_shape": [x.shape[1]], "num_classes": len(text.classes),
+                "model_args": {"vocab": len(text.vocab)}, "corpus_sha256": text.sha256}
+
+    def effect(self, model, b, meter):
+        return {"effect": success_rate(model, b["x_triggered"], b["target"])}
+
+
+class GradientMatching:
+    """Witches' Brew, one poison set per target test point, all targets in one training run;
+    effect = fraction of targets classified as their adversarial label."""
+
+    def craft(self, setting, seed, meter, device):
+        b = image_data(setting, seed)
+        args = dict(setting.attack_args)
+        n_targets, per_target = args.pop("targets", 20), args.pop("poisons_per_target", 10)
+        spec = typed(BrewSpec, args, "poison_unlearning.settings.attack_args")
+        model = clean_model(setting, b, seed, meter, device)
+        gen = generator(seed, "targets")
+        targets = torch.randperm(len(b["y_test"]), generator=gen)[:n_targets]
+        y_t = b["y_test"][targets]
+        y_adv = (y_t + torch.randint(1, b["num_classes"], (n_targets,), generator=gen)) % b["num_classes"]
+        used = torch.zeros(len(b["y"]), dtype=torch.bool)
+        x, forget = b["x"].clone(), []
+        for i, (t, adv) in enumerate(zip(targets.tolist(), y_adv.tolist())):
+            pool = torch.nonzero((b["y"] == adv) & ~used).flatten()
+            base = pool[torch.randperm(len(pool), generator=gen)[:per_target]]
+            used[base] = True
+            x[base], _ = brew(model, b["x_test"][t], adv, b["x"][base], b["y"][base], spec, derive(seed, f"brew-{i}"), meter)
+            forget.append(base)
+        b["x"], b["forget"] = x, torch.sort(torch.cat(forget)).values
+        b["x_targets"], b["y_adv"] = b["x_test"][targets], y_adv
+        return b
+
+    def effect(self, model, b, meter):
+        return {"effect": success_rate(model, b["x_targets"], b["y_adv"])}
+
+
+SCENARIOS = {"gaussian": Gaussian(), "gradient_canceling": GradientCanceling(), "backdoor": Backdoor(),
+             "gradient_matching": GradientMatching()}

@@ -1,0 +1,43 @@
+"""Typed config of the poison_unlearning experiment (config section ``poison_unlearning``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ...training import TrainSpec
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One (dataset, attack) cell: the model, its training recipe and the attack's arguments."""
+
+    dataset: str
+    attack: str
+    model: str
+    train: TrainSpec
+    model_args: dict = field(default_factory=dict)
+    attack_args: dict = field(default_factory=dict)
+    subset: int | None = None  # seeded random subset of the training set (time budget)
+
+
+@dataclass(frozen=True)
+class MethodSpec:
+    """Fixed hyper-parameters and the small grid of one of them chosen by the paper's rule."""
+
+    hp: dict = field(default_factory=dict)
+    tune: dict = field(default_factory=dict)  # {name: [values]}, at most one name
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """What one job receives: its setting, and for unlearning jobs the method and budget."""
+
+    setting: Setting
+    seed: int = 0
+    seeds: list[int] = field(default_factory=list)  # unlearning jobs loop over these
+    method: str = "none"
+    method_spec: MethodSpec = MethodSpec()
+    budget_pct: float = 0.0
+    tolerance: float = 0.02  # the lr rule: test accuracy within this of the poisoned model's
+    datasets: list[str] = field(default_factory=list)  # for lineage (DVC hashes)
+    device: str = "auto"
