@@ -2,38 +2,7 @@
 # DAG: poison (dataset × attack × seed) → tune (dataset × attack × method, first seed) →
 #      unlearn (dataset × attack × method × budget; loops over seeds) ; hypotheses (seed) ; summarise.
 
-from residue.registries import DATASETS
-
-PU = config.get("poison_unlearning", {})
-PU_ROOT = "results/poison_unlearning"
-PU_SETTINGS = {f"{s['dataset']}/{s['attack']}": s for s in PU.get("settings", [])}
-PU_REFERENCE_BUDGET = {"none": 0, "retrain": 100}
-PU_METHODS = {m["name"]: {k: v for k, v in m.items() if k != "name"} for m in PU.get("methods", [])}
-
-
-def pu_job_spec(w, **extra):
-    s = PU_SETTINGS[f"{w.dataset}/{w.attack}"]
-    datasets = [s["dataset"]] if s["dataset"] in DATASETS else []
-    return spec({"setting": s, "datasets": datasets, "tolerance": PU["tolerance"], **extra})
-
-
-def pu_method(w):
-    return {"method": w.method, "method_spec": PU_METHODS.get(w.method, {})}
-
-
-def pu_unlearn_paths():
-    out = []
-    for key in PU_SETTINGS:
-        for m, b in PU_REFERENCE_BUDGET.items():
-            out.append(f"{PU_ROOT}/{key}/{m}/budget={b}/metrics.json")
-        for m in PU_METHODS:
-            out += [f"{PU_ROOT}/{key}/{m}/budget={b}/metrics.json" for b in PU["budgets"]]
-    return out
-
-
-def pu_tuned(method):
-    return bool(PU_METHODS.get(method, {}).get("tune"))
-
+include: "functions.smk"
 
 wildcard_constraints:
     dataset="[^/]+",
@@ -57,6 +26,8 @@ rule poison_unlearning_poison:
     resources:
         mem_mb=2000,
         runtime=30,
+    conda:
+        CONDA_ENV
     shell:
         JOB.format(name="poison_unlearning.poison")
 
@@ -76,6 +47,8 @@ rule poison_unlearning_tune:
     resources:
         mem_mb=2000,
         runtime=30,
+    conda:
+        CONDA_ENV
     shell:
         JOB.format(name="poison_unlearning.tune")
 
@@ -96,6 +69,8 @@ rule poison_unlearning_unlearn:
     resources:
         mem_mb=2000,
         runtime=30,
+    conda:
+        CONDA_ENV
     shell:
         JOB.format(name="poison_unlearning.unlearn")
 
@@ -115,6 +90,8 @@ rule poison_unlearning_hypotheses:
     resources:
         mem_mb=2000,
         runtime=30,
+    conda:
+        CONDA_ENV
     shell:
         JOB.format(name="poison_unlearning.hypotheses")
 
@@ -142,5 +119,7 @@ rule poison_unlearning_summarise:
         io=io_args,
     log:
         "logs/poison_unlearning/summarise.log",
+    conda:
+        CONDA_ENV
     shell:
         JOB.format(name="poison_unlearning.summarise")

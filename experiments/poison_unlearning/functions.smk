@@ -1,0 +1,36 @@
+# Helper functions of poison_unlearning/rules.smk (kept apart: snakemake --lint).
+
+
+from residue.registries import DATASETS
+
+PU = config.get("poison_unlearning", {})
+PU_ROOT = "results/poison_unlearning"
+PU_SETTINGS = {f"{s['dataset']}/{s['attack']}": s for s in PU.get("settings", [])}
+PU_REFERENCE_BUDGET = {"none": 0, "retrain": 100}
+PU_METHODS = {m["name"]: {k: v for k, v in m.items() if k != "name"} for m in PU.get("methods", [])}
+
+
+def pu_job_spec(w, **extra):
+    s = PU_SETTINGS[f"{w.dataset}/{w.attack}"]
+    datasets = [s["dataset"]] if s["dataset"] in DATASETS else []
+    return spec({"setting": s, "datasets": datasets, "tolerance": PU["tolerance"], **extra})
+
+
+def pu_method(w):
+    return {"method": w.method, "method_spec": PU_METHODS.get(w.method, {})}
+
+
+def pu_unlearn_paths():
+    out = []
+    for key in PU_SETTINGS:
+        for m, b in PU_REFERENCE_BUDGET.items():
+            out.append(f"{PU_ROOT}/{key}/{m}/budget={b}/metrics.json")
+        for m in PU_METHODS:
+            out += [f"{PU_ROOT}/{key}/{m}/budget={b}/metrics.json" for b in PU["budgets"]]
+    return out
+
+
+def pu_tuned(method):
+    return bool(PU_METHODS.get(method, {}).get("tune"))
+
+
