@@ -26,8 +26,8 @@ def smoke():
     [
         (lambda c: c.update(foo=1), "at <top level>: unknown key 'foo'; allowed: "),
         (lambda c: c["baselines"]["runs"]["digits_logreg"]["train"].update(epochs="three"), "train.epochs: 'three' is not of type integer"),
-        (lambda c: c["baselines"]["runs"]["digits_logreg"].update(model="transformer"), "unknown model 'transformer'; allowed: cnn, logreg"),
-        (lambda c: c["baselines"]["runs"]["digits_logreg"].update(dataset="mnist"), "unknown dataset 'mnist'; allowed: cifar10, digits"),
+        (lambda c: c["baselines"]["runs"]["digits_logreg"].update(model="transformer"), "unknown model 'transformer'; allowed: "),
+        (lambda c: c["baselines"]["runs"]["digits_logreg"].update(dataset="mnist"), "unknown dataset 'mnist'; allowed: "),
         (lambda c: c["baselines"]["runs"]["digits_logreg"]["train"].update(optimizer="lion"), "unknown optimizer 'lion'; allowed: adam, sgd"),
         (lambda c: c["baselines"]["runs"]["digits_logreg"]["train"].update(lr=-1), "train.lr: -1 is less than or equal to the minimum of 0"),
         (lambda c: c.update(experiments=["nope"]), "experiments[0]: 'nope' is not one of baselines"),
@@ -40,6 +40,8 @@ def test_bad_config_names_the_key(mutate, message):
         validate(cfg)
     assert message in str(err.value)
     assert "\n" not in str(err.value)
+    if "allowed: " in message:  # the allowed names are the live registry's
+        assert "digits" in str(err.value) or "cnn" in str(err.value) or "sgd" in str(err.value)
 
 
 def test_typed_builds_nested_dataclasses_and_rejects_unknown_keys():
