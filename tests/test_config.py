@@ -40,8 +40,6 @@ def test_bad_config_names_the_key(mutate, message):
         validate(cfg)
     assert message in str(err.value)
     assert "\n" not in str(err.value)
-    if "allowed: " in message:  # the allowed names are the live registry's
-        assert "digits" in str(err.value) or "cnn" in str(err.value) or "sgd" in str(err.value)
 
 
 def test_typed_builds_nested_dataclasses_and_rejects_unknown_keys():
