@@ -10,9 +10,9 @@ REL_METHODS = {m["name"]: m for m in REL.get("methods", [])}
 REL_SHARED = ("dataset", "resolution", "forget_class", "diffusion", "unet", "eval", "subset", "classifier_model")
 
 
-def rel_spec(**extra):
+def rel_spec(shared=REL_SHARED, **extra):
     """The shared setting plus one step's keys (only those re-run the step when changed)."""
-    return spec({**{k: REL[k] for k in REL_SHARED if k in REL}, "seed": REL.get("original_seed", 0), **extra})
+    return spec({**{k: REL[k] for k in shared if k in REL}, "seed": REL.get("original_seed", 0), **extra})
 
 
 rule relearning_classifier:
@@ -22,7 +22,7 @@ rule relearning_classifier:
         model=f"{REL_ART}/classifier.pt",
         metrics=f"{REL_RES}/classifier/metrics.json",
     params:
-        spec=lambda w: rel_spec(classifier=REL["classifier"]),
+        spec=lambda w: rel_spec(REL_SHARED[:3] + REL_SHARED[6:], classifier=REL["classifier"]),
         wildcards=wildcards_json,
         io=io_args,
     log:

@@ -45,9 +45,9 @@ class JobSpec:
     dataset: str
     resolution: int
     forget_class: int
-    diffusion: DiffusionSpec
-    unet: UNetSpec
-    eval: EvalSpec
+    diffusion: DiffusionSpec = field(default_factory=DiffusionSpec)  # not in the classifier's slice
+    unet: UNetSpec = field(default_factory=UNetSpec)
+    eval: EvalSpec = field(default_factory=EvalSpec)
     seed: int = 0
     subset: int | None = None  # train on a seeded subset of the training set (smoke)
     classifier_model: str = "cnn"
