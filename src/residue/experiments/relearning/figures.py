@@ -55,8 +55,10 @@ def _row(samples: dict) -> np.ndarray:
 
 def sample_grids(stem, names, inputs, grid_aux):
     """Per method: c_f prompts | a retained class, before DiMRA (left) and after DiMRA (right)."""
-    before = dict(zip(names, inputs["grid_before"]))
-    after = dict(zip(names, inputs["grid_after"]))
+    def by_name(paths):  # the path carries the method's name: .../<name>/seed=... or .../<name>/dimra=...
+        return {n: next(p for p in paths if f"/{n}/" in str(p)) for n in names}
+
+    before, after = by_name(inputs["grid_before"]), by_name(inputs["grid_after"])
     rows = [("original", load_torch(inputs["grid_original"][0]), None)]
     rows += [(n, load_torch(before[n]), load_torch(after[n])) for n in names]
     fig, axes = subplots(len(rows), 2, figsize=(14, 0.9 * len(rows) + 0.6), squeeze=False)
