@@ -1,0 +1,159 @@
+# P4 — DiMRA / DiMUM (arXiv 2512.03564): see experiments/relearning/README.md.
+# DAG: classifier, original (one cached model) → replay → unlearn per (method, seed)
+#      → dimra per (method, aux set, seed) → summarise (table, claims, figures).
+# Model weights and sample grids go to artifacts/ (not committed); metrics.json to results/.
+
+REL = config.get("relearning", {})
+REL_RES = f"results/relearning/{REL.get('dataset', '')}"
+REL_ART = f"artifacts/relearning/{REL.get('dataset', '')}"
+REL_METHODS = {m["name"]: m for m in REL.get("methods", [])}
+REL_SHARED = ("dataset", "resolution", "forget_class", "diffusion", "unet", "eval", "subset", "classifier_model")
+
+
+def rel_spec(shared=REL_SHARED, **extra):
+    """The shared setting plus one step's keys (only those re-run the step when changed)."""
+    return spec({**{k: REL[k] for k in shared if k in REL}, "seed": REL.get("original_seed", 0), **extra})
+
+
+rule relearning_classifier:
+    input:
+        data=f"data/{REL.get('dataset')}/manifest.json",
+    output:
+        model=f"{REL_ART}/classifier.pt",
+        metrics=f"{REL_RES}/classifier/metrics.json",
+    params:
+        spec=lambda w: rel_spec(REL_SHARED[:3] + REL_SHARED[6:], classifier=REL["classifier"]),
+        wildcards=wildcards_json,
+        io=io_args,
+    log:
+        "logs/relearning/classifier.log",
+    resources:
+        mem_mb=2000,
+        runtime=30,
+    shell:
+        JOB.format(name="relearning.classifier")
+
+
+rule relearning_original:
+    input:
+        data=f"data/{REL.get('dataset')}/manifest.json",
+        classifier=f"{REL_ART}/classifier.pt",
+    output:
+        model=f"{REL_ART}/original/model.pt",
+        samples=f"{REL_ART}/original/samples.pt",
+        metrics=f"{REL_RES}/original/metrics.json",
+    params:
+        spec=lambda w: rel_spec(train=REL["train"]),
+        wildcards=wildcards_json,
+        io=io_args,
+    log:
+        "logs/relearning/original.log",
+    resources:
+        mem_mb=3000,
+        runtime=120,
+    shell:
+        JOB.format(name="relearning.original")
+
+
+rule relearning_replay:
+    input:
+        classifier=f"{REL_ART}/classifier.pt",
+        original=f"{REL_ART}/original/model.pt",
+    output:
+        samples=f"{REL_ART}/replay.pt",
+        metrics=f"{REL_RES}/replay/metrics.json",
+    params:
+        spec=lambda w: rel_spec(replay_per_class=REL["replay_per_class"]),
+        wildcards=wildcards_json,
+        io=io_args,
+    log:
+        "logs/relearning/replay.log",
+    resources:
+        mem_mb=2000,
+        runtime=30,
+    shell:
+        JOB.format(name="relearning.replay")
+
+
+rule relearning_unlearn:
+    wildcard_constraints:
+        name="[^/]+",
+        seed="[0-9]+",
+    input:
+        classifier=f"{REL_ART}/classifier.pt",
+        original=f"{REL_ART}/original/model.pt",
+        replay=f"{REL_ART}/replay.pt",
+    output:
+        model=f"{REL_ART}/{{name}}/seed={{seed}}/model.pt",
+        samples=f"{REL_ART}/{{name}}/seed={{seed}}/samples.pt",
+        metrics=f"{REL_RES}/{{name}}/seed={{seed}}/metrics.json",
+    params:
+        spec=lambda w: rel_spec(name=w.name, method={k: v for k, v in REL_METHODS[w.name].items() if k != "name"}, seed=int(w.seed)),
+        wildcards=wildcards_json,
+        io=io_args,
+    log:
+        "logs/relearning/{name}/seed={seed}.log",
+    resources:
+        mem_mb=3000,
+        runtime=120,
+    shell:
+        JOB.format(name="relearning.unlearn")
+
+
+rule relearning_dimra:
+    wildcard_constraints:
+        name="[^/]+",
+        aux="[^/]+",
+        seed="[0-9]+",
+    input:
+        classifier=f"{REL_ART}/classifier.pt",
+        replay=f"{REL_ART}/replay.pt",
+        unlearned=f"{REL_ART}/{{name}}/seed={{seed}}/model.pt",
+    output:
+        samples=f"{REL_ART}/{{name}}/dimra={{aux}}/seed={{seed}}/samples.pt",
+        metrics=f"{REL_RES}/{{name}}/dimra={{aux}}/seed={{seed}}/metrics.json",
+    params:
+        spec=lambda w: rel_spec(name=w.name, aux=w.aux, dimra={k: v for k, v in REL["dimra"].items() if k != "aux"}, seed=int(w.seed)),
+        wildcards=wildcards_json,
+        io=io_args,
+    log:
+        "logs/relearning/{name}/dimra={aux}/seed={seed}.log",
+    resources:
+        mem_mb=3000,
+        runtime=60,
+    shell:
+        JOB.format(name="relearning.dimra")
+
+
+def rel_grid(pattern):
+    return [pattern.format(name=n, seed=REL["seeds"][0], aux=REL["dimra"]["aux"][0]) for n in REL_METHODS]
+
+
+rule relearning_summarise:
+    input:
+        classifier=f"{REL_RES}/classifier/metrics.json",
+        original=f"{REL_RES}/original/metrics.json",
+        unlearn=expand(f"{REL_RES}/{{name}}/seed={{seed}}/metrics.json", name=list(REL_METHODS), seed=REL.get("seeds", [])),
+        dimra=expand(f"{REL_RES}/{{name}}/dimra={{aux}}/seed={{seed}}/metrics.json", name=list(REL_METHODS),
+                     aux=REL.get("dimra", {}).get("aux", []), seed=REL.get("seeds", [])),
+        grid_original=f"{REL_ART}/original/samples.pt",
+        grid_before=rel_grid(f"{REL_ART}/{{name}}/seed={{seed}}/samples.pt"),
+        grid_after=rel_grid(f"{REL_ART}/{{name}}/dimra={{aux}}/seed={{seed}}/samples.pt"),
+    output:
+        table=multiext("results/relearning/table", ".csv", ".md", ".tex"),
+        claims="results/relearning/claims.json",
+        curves_pdf="figures/relearning/relearning_curves.pdf",
+        curves=report("figures/relearning/relearning_curves.png", caption="../../report/relearning_curves.rst", category="relearning"),
+        scatter_pdf="figures/relearning/quality_vs_ua.pdf",
+        scatter=report("figures/relearning/quality_vs_ua.png", caption="../../report/relearning_scatter.rst", category="relearning"),
+        grids_pdf="figures/relearning/sample_grids.pdf",
+        grids=report("figures/relearning/sample_grids.png", caption="../../report/relearning_grids.rst", category="relearning"),
+    params:
+        spec=lambda w: spec({"seeds": REL["seeds"], "aux": REL["dimra"]["aux"], "grid_aux": REL["dimra"]["aux"][0],
+                             "methods": {n: m["method"] for n, m in REL_METHODS.items()}}),
+        wildcards=wildcards_json,
+        io=io_args,
+    log:
+        "logs/relearning/summarise.log",
+    shell:
+        JOB.format(name="relearning.summarise")

@@ -1,0 +1,8 @@
+"""P4 — DiMRA / DiMUM (arXiv 2512.03564): relearning attacks on diffusion unlearning, and
+unlearning by memorization.  See experiments/relearning/README.md.
+
+Jobs: ``relearning.classifier`` / ``.original`` / ``.replay`` (shared models, :mod:`.models`),
+``relearning.unlearn`` / ``.dimra`` (:mod:`.attack`), ``relearning.summarise`` (:mod:`.summarise`).
+"""
+
+from . import attack, models, summarise  # noqa: F401  (register the jobs)

@@ -1,0 +1,116 @@
+"""``relearning.summarise``: the table, the claims and the figures of P4.
+
+Claims (criteria fixed before any run; PAPERS.md §P4 "Claims to check"):
+  * ``P4.<m>.ua`` — each finetuning-based baseline reaches high UA: ci95 low of UA > 0.8;
+  * ``P4.<m>.quality`` — … with a small quality cost: ci95 high of the Fréchet ratio
+    (unlearned / original model) < 1.5;
+  * ``P4.<m>.dimra_relearns`` — DiMRA brings c_f back for finetuning-based methods: ci95 low of the
+    c_f rate after DiMRA (1 − UA, pooled over auxiliary sets and seeds) > 0.5;
+  * ``P4.<dimum>.ua_under_dimra`` — DiMUM keeps UA high under DiMRA: ci95 low of UA after DiMRA > 0.8;
+  * ``P4.<dimum>.quality`` — … and keeps quality: the same Fréchet-ratio criterion as the baselines;
+  * ``P4.retrain.not_relearned`` — the control: ci95 low of UA after DiMRA on the retrained model > 0.8.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from ...claims import ci_above, ci_below, make_claim
+from ...io import read_json, write_json
+from ...registries import JOBS
+from ...report.tables import write_table
+from ...stats import mean_ci
+from . import figures
+
+PAPER = "2512.03564"
+FAMILY = {"retrain": "retrain", "dimum": "dimum"}  # every other registered method is finetuning-based
+
+
+def family(method: str) -> str:
+    return FAMILY.get(method, "finetuning")
+
+
+def collect(ctx):
+    """Metrics keyed by (name, seed) for unlearning and (name, aux, seed) for DiMRA."""
+    unl = {}
+    for p in ctx.inputs["unlearn"]:
+        m = read_json(p)
+        unl[(m["spec"]["name"], m["spec"]["seed"])] = m
+    att = {}
+    for p in ctx.inputs["dimra"]:
+        m = read_json(p)
+        att[(m["spec"]["name"], m["spec"]["aux"], m["spec"]["seed"])] = m["metrics"]
+    return unl, att
+
+
+def claims_for(names, kinds, unl, att, original, aux_sets, seeds):
+    out = []
+    fd0 = original["frechet"]
+    for name in names:
+        ua = [unl[(name, s)]["metrics"]["ua"] for s in seeds]
+        ratio = [unl[(name, s)]["metrics"]["frechet"] / fd0 for s in seeds]
+        after = [att[(name, a, s)]["ua"] for a in aux_sets for s in seeds]
+        kind = kinds[name]
+        quality = make_claim(f"P4.{name}.quality", PAPER, f"{name} keeps retained-class quality (small cost)",
+                             "Fréchet ratio unlearned/original (classifier features)", mean_ci(ratio), ci_below(1.5))
+        if kind == "finetuning":
+            out += [
+                make_claim(f"P4.{name}.ua", PAPER, f"{name} reaches high unlearning accuracy", "UA", mean_ci(ua),
+                           ci_above(0.8), paper_value=None),
+                quality,
+                make_claim(f"P4.{name}.dimra_relearns", PAPER, f"DiMRA brings the forgotten class back after {name}",
+                           "c_f rate after DiMRA (1 − UA), all aux sets", mean_ci([1 - u for u in after]), ci_above(0.5)),
+            ]
+        elif kind == "dimum":
+            out += [
+                make_claim(f"P4.{name}.ua_under_dimra", PAPER, f"{name} keeps UA high under DiMRA",
+                           "UA after DiMRA, all aux sets", mean_ci(after), ci_above(0.8)),
+                quality,
+            ]
+        else:
+            out.append(make_claim(f"P4.{name}.not_relearned", PAPER, "DiMRA does not bring c_f back in the retrained model",
+                                  "UA after DiMRA, all aux sets", mean_ci(after), ci_above(0.8)))
+    return out
+
+
+def table_rows(names, kinds, unl, att, original, floor, aux_sets, seeds):
+    rows = [{"method": "original (reference)", "family": "-", "UA": f"{original['ua']:.3f}",
+             "retained acc": f"{original['retained_accuracy']:.3f}", "Fréchet": f"{original['frechet']:.3g}",
+             **{f"UA after DiMRA ({a})": "-" for a in aux_sets}},
+            {"method": "real test images (floor)", "family": "-", "UA": "-", "retained acc": "-",
+             "Fréchet": f"{floor:.3g}", **{f"UA after DiMRA ({a})": "-" for a in aux_sets}}]
+    for name in names:
+        m = [unl[(name, s)]["metrics"] for s in seeds]
+        rows.append({
+            "method": name, "family": kinds[name],
+            "UA": mean_ci([x["ua"] for x in m]).fmt(3),
+            "retained acc": mean_ci([x["retained_accuracy"] for x in m]).fmt(3),
+            "Fréchet": mean_ci([x["frechet"] for x in m]).fmt(2),
+            **{f"UA after DiMRA ({a})": mean_ci([att[(name, a, s)]["ua"] for s in seeds]).fmt(3) for a in aux_sets},
+        })
+    return rows
+
+
+@JOBS.register("relearning.summarise")
+def summarise(ctx) -> None:
+    spec = ctx.spec
+    seeds, aux_sets = spec["seeds"], spec["aux"]
+    kinds = {n: family(m) for n, m in spec["methods"].items()}
+    names = list(spec["methods"])
+    unl, att = collect(ctx)
+    original = read_json(ctx.inputs["original"][0])["metrics"]
+    clf = read_json(ctx.inputs["classifier"][0])["metrics"]
+    rows = table_rows(names, kinds, unl, att, original, original["frechet_real_floor"], aux_sets, seeds)
+    claims = claims_for(names, kinds, unl, att, original, aux_sets, seeds)
+    paths = write_table(ctx.outputs["table"].with_suffix(""), rows, list(rows[0]))
+    write_json(ctx.outputs["claims"], [c.to_dict() for c in claims])
+    curves = defaultdict(dict)
+    for (name, aux, seed), m in att.items():
+        curves[(name, aux)][seed] = m["curve"]
+    paths += figures.relearning_curves(ctx.outputs["curves"].with_suffix(""), names, aux_sets, curves, original["ua"])
+    paths += figures.quality_vs_ua(ctx.outputs["scatter"].with_suffix(""), names, kinds, unl, att, original, aux_sets, seeds)
+    paths += figures.sample_grids(ctx.outputs["grids"].with_suffix(""), names, ctx.inputs, spec["grid_aux"])
+    for p in paths + [ctx.outputs["claims"]]:
+        ctx.record.log_artifact(p)
+    print(f"[summary] classifier test accuracy {clf['test_accuracy']:.4f}; "
+          f"{sum(c.holds for c in claims)}/{len(claims)} claims hold", flush=True)
