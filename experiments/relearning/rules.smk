@@ -3,17 +3,7 @@
 #      → dimra per (method, aux set, seed) → summarise (table, claims, figures).
 # Model weights and sample grids go to artifacts/ (not committed); metrics.json to results/.
 
-REL = config.get("relearning", {})
-REL_RES = f"results/relearning/{REL.get('dataset', '')}"
-REL_ART = f"artifacts/relearning/{REL.get('dataset', '')}"
-REL_METHODS = {m["name"]: m for m in REL.get("methods", [])}
-REL_SHARED = ("dataset", "resolution", "forget_class", "diffusion", "unet", "eval", "subset", "classifier_model")
-
-
-def rel_spec(shared=REL_SHARED, **extra):
-    """The shared setting plus one step's keys (only those re-run the step when changed)."""
-    return spec({**{k: REL[k] for k in shared if k in REL}, "seed": REL.get("original_seed", 0), **extra})
-
+include: "functions.smk"
 
 rule relearning_classifier:
     input:
@@ -30,6 +20,8 @@ rule relearning_classifier:
     resources:
         mem_mb=2000,
         runtime=30,
+    conda:
+        CONDA_ENV
     shell:
         JOB.format(name="relearning.classifier")
 
@@ -51,6 +43,8 @@ rule relearning_original:
     resources:
         mem_mb=3000,
         runtime=120,
+    conda:
+        CONDA_ENV
     shell:
         JOB.format(name="relearning.original")
 
@@ -71,6 +65,8 @@ rule relearning_replay:
     resources:
         mem_mb=2000,
         runtime=30,
+    conda:
+        CONDA_ENV
     shell:
         JOB.format(name="relearning.replay")
 
@@ -96,6 +92,8 @@ rule relearning_unlearn:
     resources:
         mem_mb=3000,
         runtime=120,
+    conda:
+        CONDA_ENV
     shell:
         JOB.format(name="relearning.unlearn")
 
@@ -121,12 +119,10 @@ rule relearning_dimra:
     resources:
         mem_mb=3000,
         runtime=60,
+    conda:
+        CONDA_ENV
     shell:
         JOB.format(name="relearning.dimra")
-
-
-def rel_grid(pattern):
-    return [pattern.format(name=n, seed=REL["seeds"][0], aux=REL["dimra"]["aux"][0]) for n in REL_METHODS]
 
 
 rule relearning_summarise:
@@ -155,5 +151,7 @@ rule relearning_summarise:
         io=io_args,
     log:
         "logs/relearning/summarise.log",
+    conda:
+        CONDA_ENV
     shell:
         JOB.format(name="relearning.summarise")
