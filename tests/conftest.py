@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -32,3 +33,33 @@ def run(cmd: list[str], cwd: Path, timeout: int = 600, **kw) -> subprocess.Compl
     """Run a command with the test's environment; the venv's bin comes first on PATH."""
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}", **kw.pop("env", {})}
     return subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, **kw)
+
+
+# The smoke profile of the whole DAG, run once per session in a committed copy of the tree;
+# tests/test_pipeline.py and the experiments' own tests read its outputs.
+@pytest.fixture(scope="session")
+def repo(tmp_path_factory):
+    """A committed copy of the working tree (tracked and untracked-but-not-ignored files),
+    without the committed results and figures of the default profile: the smoke run starts clean."""
+    dst = tmp_path_factory.mktemp("repo")
+    files = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=ROOT, capture_output=True, check=True).stdout
+    for rel in filter(None, files.decode().split("\0")):
+        src = ROOT / rel
+        if src.is_file() and rel.split("/")[0] not in ("results", "figures"):
+            (dst / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dst / rel)
+    (dst / "data").symlink_to(ROOT / "data")
+    for cmd in (["git", "init", "-q"], ["git", "add", "-A"], ["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "smoke"]):
+        subprocess.run(cmd, cwd=dst, check=True)
+    return dst
+
+
+def snakemake(repo: Path, *args: str, timeout: int = 900):
+    return run(["snakemake", "--profile", "profiles/local", "--cores", "2", "--configfile", "config/smoke.yaml", *args], cwd=repo, timeout=timeout)
+
+
+@pytest.fixture(scope="session")
+def smoke_run(repo):
+    out = snakemake(repo)
+    assert out.returncode == 0, out.stderr[-4000:]
+    return repo

@@ -9,46 +9,16 @@ HTML report.
 from __future__ import annotations
 
 import json
-import shutil
 import sqlite3
 import subprocess
-from pathlib import Path
 
 import pytest
 import yaml
 
-from .conftest import ROOT, run
+from .conftest import ROOT, run, snakemake
 
 pytestmark = pytest.mark.slow
 SMOKE = yaml.safe_load((ROOT / "config" / "smoke.yaml").read_text())
-
-
-@pytest.fixture(scope="module")
-def repo(tmp_path_factory):
-    """A committed copy of the working tree (tracked and untracked-but-not-ignored files),
-    without the committed results and figures of the default profile: the smoke run starts clean."""
-    dst = tmp_path_factory.mktemp("repo")
-    files = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=ROOT, capture_output=True, check=True).stdout
-    for rel in filter(None, files.decode().split("\0")):
-        src = ROOT / rel
-        if src.is_file() and rel.split("/")[0] not in ("results", "figures"):
-            (dst / rel).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(src, dst / rel)
-    (dst / "data").symlink_to(ROOT / "data")
-    for cmd in (["git", "init", "-q"], ["git", "add", "-A"], ["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "smoke"]):
-        subprocess.run(cmd, cwd=dst, check=True)
-    return dst
-
-
-def snakemake(repo: Path, *args: str, timeout: int = 900):
-    return run(["snakemake", "--profile", "profiles/local", "--cores", "2", "--configfile", "config/smoke.yaml", *args], cwd=repo, timeout=timeout)
-
-
-@pytest.fixture(scope="module")
-def smoke_run(repo):
-    out = snakemake(repo)
-    assert out.returncode == 0, out.stderr[-4000:]
-    return repo
 
 
 def test_every_experiment_writes_claims_tables_and_figures(smoke_run):
