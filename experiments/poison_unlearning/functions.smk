@@ -20,14 +20,13 @@ def pu_method(w):
     return {"method": w.method, "method_spec": PU_METHODS.get(w.method, {})}
 
 
+def pu_budgets(method):
+    """The budgets (% of the retrain cost) one unlearn job sweeps; the references have one each."""
+    return [PU_REFERENCE_BUDGET[method]] if method in PU_REFERENCE_BUDGET else PU["budgets"]
+
+
 def pu_unlearn_paths():
-    out = []
-    for key in PU_SETTINGS:
-        for m, b in PU_REFERENCE_BUDGET.items():
-            out.append(f"{PU_ROOT}/{key}/{m}/budget={b}/metrics.json")
-        for m in PU_METHODS:
-            out += [f"{PU_ROOT}/{key}/{m}/budget={b}/metrics.json" for b in PU["budgets"]]
-    return out
+    return [f"{PU_ROOT}/{key}/{m}/unlearn/metrics.json" for key in PU_SETTINGS for m in [*PU_REFERENCE_BUDGET, *PU_METHODS]]
 
 
 def pu_tuned(method):

@@ -1,6 +1,6 @@
 # P1 — Machine Unlearning Fails to Remove Data Poisoning: see experiments/poison_unlearning/README.md.
 # DAG: poison (dataset × attack × seed) → tune (dataset × attack × method, first seed) →
-#      unlearn (dataset × attack × method × budget; loops over seeds) ; hypotheses (seed) ; summarise.
+#      unlearn (dataset × attack × method; loops over budgets × seeds) ; hypotheses (seed) ; summarise.
 
 include: "functions.smk"
 
@@ -58,13 +58,13 @@ rule poison_unlearning_unlearn:
         model=lambda w: [f"{PU_ROOT}/{w.dataset}/{w.attack}/poisoned/seed={s}/model.pt" for s in PU["seeds"]],
         tuning=lambda w: [f"{PU_ROOT}/{w.dataset}/{w.attack}/{w.method}/tuning/metrics.json"] if pu_tuned(w.method) else [],
     output:
-        metrics=f"{PU_ROOT}/{{dataset}}/{{attack}}/{{method}}/budget={{budget}}/metrics.json",
+        metrics=f"{PU_ROOT}/{{dataset}}/{{attack}}/{{method}}/unlearn/metrics.json",
     params:
-        spec=lambda w: pu_job_spec(w, seeds=PU["seeds"], budget_pct=float(w.budget), **pu_method(w)),
+        spec=lambda w: pu_job_spec(w, seeds=PU["seeds"], budgets=pu_budgets(w.method), **pu_method(w)),
         wildcards=wildcards_json,
         io=io_args,
     log:
-        "logs/poison_unlearning/{dataset}/{attack}/{method}/budget={budget}.log",
+        "logs/poison_unlearning/{dataset}/{attack}/{method}/unlearn.log",
     threads: 1
     resources:
         mem_mb=2000,

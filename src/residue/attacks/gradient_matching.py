@@ -15,6 +15,11 @@ R random restarts keeping the lowest final loss, the model in eval mode, and an 
 differentiable flip/shift augmentation of the poisons (so that the alignment survives the data
 augmentation of training).  Σ_i ∇θ ℓ_i = ∇θ Σ_i ℓ_i, so the poison gradient is one backward pass
 (with ``create_graph`` for the second derivative w.r.t. Δ), no per-sample loop.
+
+``lr`` is in the units of Δ here, [0, 1] pixels.  With signed gradients each Adam step moves Δ by
+≈ lr, so lr must be a fraction of ε: the official lr 0.1 acts on *normalised* inputs (CIFAR-10 std
+≈ 0.25), i.e. ≈ 0.025 px ≈ 0.4 ε at ε = 16/255.  An lr of 0.1 px (1.6 ε per step) only bounces Δ
+between the corners of the box (our first runs: final loss 0.66–0.78 vs 0.10 at lr 0.01).
 """
 
 from __future__ import annotations

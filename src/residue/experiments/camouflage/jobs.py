@@ -11,15 +11,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-import torch
 
 from ...config import typed
+from ...attacks.targets import pick_targets
 from ...data import Split, load
 from ...errors import ConfigError
 from ...io import save_array
 from ...registries import JOBS
 from ...seeding import derive
-from .learners import ConvexLearner, ConvexSpec, NeuralLearner, NeuralSpec, margins
+from .learners import ConvexLearner, ConvexSpec, NeuralLearner, NeuralSpec
 from .stages import Part, TrainingSets
 from .trial import AttackSpec, Deleter, Target, Trial
 from ...training import predict
@@ -37,6 +37,7 @@ class RunSpec:
     targets: int = 4  # trials per seed
     n_test: int | None = None  # a seeded subset of the test split (targets and accuracy), None = all
     max_target_margin: float | None = None  # targets: correct test points with margin in (0, this]
+    adversary: str = "random"  # rule for y_adv (attacks/targets.py): random (the paper) | runner_up
     convex: ConvexSpec = field(default_factory=ConvexSpec)
     neural: NeuralSpec = field(default_factory=NeuralSpec)
     attack: AttackSpec = field(default_factory=AttackSpec)
@@ -78,23 +79,6 @@ def deleters(spec: RunSpec, n_retain: int) -> dict[str, Deleter]:
     return {m: make(m) for m in spec.unlearning}
 
 
-def pick_targets(clean_margins: torch.Tensor, y_test: torch.Tensor, k: int, n: int, max_margin: float | None, seed: int) -> list[tuple[int, int]]:
-    """``n`` (test index, adversarial label) pairs among correctly classified test points."""
-    ok = clean_margins > 0
-    if max_margin is not None:
-        ok &= clean_margins <= max_margin
-    candidates = torch.nonzero(ok).squeeze(1)
-    if len(candidates) < n:
-        raise ConfigError(f"camouflage: only {len(candidates)} test points qualify as targets, {n} asked")
-    g = torch.Generator().manual_seed(seed)
-    chosen = candidates[torch.randperm(len(candidates), generator=g)[:n]].tolist()
-    out = []
-    for i in chosen:
-        others = [c for c in range(k) if c != int(y_test[i])]
-        out.append((i, others[int(torch.randint(len(others), (1,), generator=g))]))
-    return out
-
-
 @JOBS.register("camouflage.trials")
 def trials(ctx) -> dict:
     spec = typed(RunSpec, ctx.spec, "camouflage.runs")
@@ -117,9 +101,9 @@ def trials(ctx) -> dict:
     dels = deleters(spec, spec.n_train + spec.attack.n_poison)
 
     clean = learner.fit(x, y, derive(spec.seed, "model/clean"), ctx.meter)
-    clean_margins = margins(predict(clean, x_te), y_te)
+    targets = pick_targets(predict(clean, x_te), y_te, spec.targets, derive(spec.seed, "targets"), spec.max_target_margin, spec.adversary)
     records = []
-    for i, (idx, adv) in enumerate(pick_targets(clean_margins, y_te, k, spec.targets, spec.max_target_margin, derive(spec.seed, "targets"))):
+    for i, (idx, adv) in enumerate(targets):
         target = Target(idx, x_te[idx], int(y_te[idx]), adv)
         trial = Trial(learner, TrainingSets(clean=Part(x, y)), (x_te, y_te), target, derive(spec.seed, f"trial/{i}"), ctx.meter)
         records.append(trial.run(clean, pool, spec.attack, dels))

@@ -9,7 +9,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-import numpy as np
 import torch
 from torch import Tensor, nn
 
@@ -79,10 +78,3 @@ class NeuralLearner:
         fit(model, x, y, self.spec.train, seed, meter, desc=f"camouflage/{self.spec.model}")
         return model
 
-
-def margins(logits: Tensor, y: Tensor) -> Tensor:
-    """logit[y] − max_{k≠y} logit[k]: positive iff correctly classified (binary: ±decision value)."""
-    logits, y = logits.cpu(), y.cpu()
-    true = logits.gather(1, y[:, None]).squeeze(1)
-    other = logits.scatter(1, y[:, None], -np.inf).max(1).values
-    return true - other

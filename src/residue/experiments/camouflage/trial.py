@@ -20,10 +20,10 @@ import torch
 from torch import Tensor, nn
 
 from ...attacks.gradient_matching import BrewSpec, brew
+from ...attacks.targets import margins
 from ...compute import Meter
 from ...seeding import derive
 from ...training import accuracy, predict
-from .learners import margins
 from .stages import Part, TrainingSets
 
 
@@ -140,9 +140,11 @@ class Trial:
 
 
 def outcomes(record: dict, exact_key: str = "unlearned/exact/1") -> dict[str, bool]:
-    """Success flags of one trial record (PAPERS.md §P2 'Success')."""
+    """Success flags of one trial record (PAPERS.md §P2 'Success'); ``control``: the model trained on
+    the *unperturbed* poison bases predicts y_adv too (None when the trial ran no controls)."""
     s, y_t, y_adv = record["stages"], record["y_t"], record["y_adv"]
     poison = s["poisoned"]["prediction"] == y_adv
     camouflage = s["camouflaged"]["prediction"] == y_t
     return {"poison": poison, "camouflage": camouflage, "overall": poison and camouflage,
-            "restored": s[exact_key]["prediction"] == y_adv if exact_key in s else False}
+            "restored": s[exact_key]["prediction"] == y_adv if exact_key in s else False,
+            "control": s["poison_bases"]["prediction"] == y_adv if "poison_bases" in s else None}

@@ -15,8 +15,9 @@ def cells(paths) -> dict:
     for p in paths:
         m = read_json(p)
         s = m["spec"]
-        for seed, metrics in m["metrics"]["per_seed"].items():
-            out[(s["setting"]["dataset"], s["setting"]["attack"], s["method"], s["budget_pct"])][int(seed)] = {**metrics, "hp": m["metrics"]["hp"]}
+        for budget, per_seed in m["metrics"]["per_budget"].items():
+            for seed, metrics in per_seed.items():
+                out[(s["setting"]["dataset"], s["setting"]["attack"], s["method"], float(budget))][int(seed)] = {**metrics, "hp": m["metrics"]["hp"]}
     return dict(out)
 
 

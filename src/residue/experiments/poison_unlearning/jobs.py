@@ -1,12 +1,12 @@
-"""P1's pipeline jobs: train on poisoned data, pick each method's lr, unlearn at one budget.
+"""P1's pipeline jobs: train on poisoned data, pick each method's lr, unlearn at every budget.
 
   ``poison_unlearning.poison``   (dataset, attack, seed): craft D = D_c ∪ D_p, train θ on it,
                                  save model + bundle (``poisoned.pt``), measure the attack's effect
   ``poison_unlearning.tune``     (dataset, attack, method): the paper's rule on the first seed at the
                                  largest budget — the grid value with the best removal among those
                                  whose test accuracy stays within ``tolerance`` of the poisoned model's
-  ``poison_unlearning.unlearn``  (dataset, attack, method, budget), every seed: one unlearning run per
-                                 seed and its effect, GUS, loss-MIA and test accuracy
+  ``poison_unlearning.unlearn``  (dataset, attack, method), every budget × seed: one unlearning run
+                                 per cell and its effect, GUS, loss-MIA and test accuracy
 """
 
 from __future__ import annotations
@@ -111,18 +111,22 @@ def tune(ctx) -> dict:
 
 @JOBS.register("poison_unlearning.unlearn")
 def unlearn_job(ctx) -> dict:
-    """One (method, budget) cell for every seed (seeds share the job: process start-up, not compute,
-    dominated per-seed jobs on the shared machine; each seed still reads its own poisoned model)."""
+    """One method at every budget for every seed (one job, not one per cell: process start-up, not
+    compute, dominated per-cell jobs on 2 cores; every run starts again from its seed's poisoned model)."""
     spec = typed(JobSpec, ctx.spec, "poison_unlearning")
     chosen = read_json(ctx.inputs["tuning"][0])["metrics"]["chosen"] if "tuning" in ctx.inputs else {}
-    per_seed = {}
-    for seed, path in zip(spec.seeds, ctx.inputs["model"]):
-        saved = load_torch(path)
-        b, scenario = saved["bundle"], SCENARIOS[spec.setting.attack]
-        seed_spec = dataclasses.replace(spec, seed=seed)
-        model = run_unlearning(seed_spec, b, saved["state"], method_hp(spec, chosen), ctx.device, ctx.meter)
-        out = evaluate(model, b, scenario, Meter())
-        if spec.setting.attack == "gaussian":
-            out["gus_scores"] = scenario.scores(model, b, Meter()).tolist()
-        per_seed[str(seed)] = out
-    return {"per_seed": per_seed, "hp": method_hp(spec, chosen)}
+    saved = {seed: load_torch(path) for seed, path in zip(spec.seeds, ctx.inputs["model"])}
+    scenario = SCENARIOS[spec.setting.attack]
+    per_budget = {}
+    for budget in spec.budgets:
+        per_seed = {}
+        for seed, s in saved.items():
+            b = s["bundle"]
+            cell = dataclasses.replace(spec, seed=seed, budget_pct=budget)
+            model = run_unlearning(cell, b, s["state"], method_hp(spec, chosen), ctx.device, ctx.meter)
+            out = evaluate(model, b, scenario, Meter())
+            if spec.setting.attack == "gaussian":
+                out["gus_scores"] = scenario.scores(model, b, Meter()).tolist()
+            per_seed[str(seed)] = out
+        per_budget[f"{budget:g}"] = per_seed
+    return {"per_budget": per_budget, "hp": method_hp(spec, chosen)}

@@ -16,6 +16,7 @@ from ...attacks.backdoor import backdoor, insert_trigger
 from ...attacks.gaussian import gaussian
 from ...attacks.gradient_canceling import GCSpec, corrupt, gradient_canceling
 from ...attacks.gradient_matching import BrewSpec, brew
+from ...attacks.targets import pick_targets
 from ...config import typed
 from ...data import load
 from ...data.text import load_descr
@@ -23,7 +24,7 @@ from ...metrics.attack_effects import accuracy_gap, success_rate
 from ...metrics.gus import gus_scores, summary
 from ...models import build
 from ...seeding import derive, generator
-from ...training import accuracy, fit
+from ...training import accuracy, fit, predict
 from .spec import Setting
 
 
@@ -112,28 +113,29 @@ class Backdoor:
 
 class GradientMatching:
     """Witches' Brew, one poison set per target test point, all targets in one training run;
-    effect = fraction of targets classified as their adversarial label."""
+    effect = fraction of targets classified as their adversarial label.  Targets and their labels
+    come from :func:`residue.attacks.targets.pick_targets` (correct under the clean model)."""
 
     def craft(self, setting, seed, meter, device):
         b = image_data(setting, seed)
         args = dict(setting.attack_args)
         n_targets, per_target = args.pop("targets", 20), args.pop("poisons_per_target", 10)
+        max_margin, adversary = args.pop("max_margin", None), args.pop("adversary", "random")
         spec = typed(BrewSpec, args, "poison_unlearning.settings.attack_args")
         model = clean_model(setting, b, seed, meter, device)
-        gen = generator(seed, "targets")
-        targets = torch.randperm(len(b["y_test"]), generator=gen)[:n_targets]
-        y_t = b["y_test"][targets]
-        y_adv = (y_t + torch.randint(1, b["num_classes"], (n_targets,), generator=gen)) % b["num_classes"]
+        picked = pick_targets(predict(model, b["x_test"]), b["y_test"], n_targets, derive(seed, "targets"), max_margin, adversary)
+        targets, y_adv = torch.tensor([t for t, _ in picked]), torch.tensor([a for _, a in picked])
+        gen = generator(seed, "bases")
         used = torch.zeros(len(b["y"]), dtype=torch.bool)
         x, forget = b["x"].clone(), []
-        for i, (t, adv) in enumerate(zip(targets.tolist(), y_adv.tolist())):
+        for i, (t, adv) in enumerate(picked):
             pool = torch.nonzero((b["y"] == adv) & ~used).flatten()
             base = pool[torch.randperm(len(pool), generator=gen)[:per_target]]
             used[base] = True
             x[base], _ = brew(model, b["x_test"][t], adv, b["x"][base], b["y"][base], spec, derive(seed, f"brew-{i}"), meter)
             forget.append(base)
         b["x"], b["forget"] = x, torch.sort(torch.cat(forget)).values
-        b["x_targets"], b["y_adv"] = b["x_test"][targets], y_adv
+        b["x_targets"], b["y_adv"], b["y_targets"] = b["x_test"][targets], y_adv, b["y_test"][targets]
         return b
 
     def effect(self, model, b, meter):

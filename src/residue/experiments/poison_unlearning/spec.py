@@ -30,14 +30,15 @@ class MethodSpec:
 
 @dataclass(frozen=True)
 class JobSpec:
-    """What one job receives: its setting, and for unlearning jobs the method and budget."""
+    """What one job receives: its setting, and for unlearning jobs the method and its budgets."""
 
     setting: Setting
     seed: int = 0
     seeds: list[int] = field(default_factory=list)  # unlearning jobs loop over these
     method: str = "none"
     method_spec: MethodSpec = MethodSpec()
-    budget_pct: float = 0.0
+    budget_pct: float = 0.0  # the budget of one unlearning run (tuning: the largest budget)
+    budgets: list[float] = field(default_factory=list)  # unlearning jobs loop over these (% of retrain)
     tolerance: float = 0.02  # the lr rule: test accuracy within this of the poisoned model's
     datasets: list[str] = field(default_factory=list)  # for lineage (DVC hashes)
     device: str = "auto"
