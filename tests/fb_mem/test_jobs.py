@@ -73,6 +73,6 @@ def test_jobs_end_to_end(workdir, monkeypatch):
                                      "masks": ["r/0/masks.npy", "r/1/masks.npy"],
                                      "train": ["r/t/metrics.json"]}, outs)
     claims = read_json("out/claims.json")
-    assert {c["id"] for c in claims} >= {"fb_mem.whole_image_misses", "fb_mem.one_to_many", "fb_mem.nemo_c_beats_nemo"}
+    assert {c["id"] for c in claims} >= {"P3.whole_image_misses", "P3.one_to_many", "P3.nemo_c_beats_nemo"}
     assert all(c["n"] == 2 and isinstance(c["holds"], bool) for c in claims)
     assert Path("out/grid.pdf").exists() and Path("out/mitigations.csv").exists()

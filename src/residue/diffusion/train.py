@@ -20,8 +20,10 @@ from diffusers.training_utils import EMAModel
 from tqdm.auto import tqdm
 
 from ..compute import Meter
+from ..errors import ConfigError
 from ..io import load_torch, save_torch
 from ..seeding import generator
+from ..training.optimizers import SCHEDULES
 from .loss import simple_loss
 from .schedule import DiffusionSpec, ddpm_scheduler
 
@@ -36,6 +38,13 @@ class OptimSpec:
     ema_decay: float = 0.999  # 0 disables EMA
     grad_clip: float = 1.0
     checkpoint_every: int = 500
+    schedule: str = "constant"  # training.optimizers.SCHEDULES; "cosine": lr · ½(1 + cos(π·step/steps))
+
+    def lr_at(self, step: int) -> float:
+        """The learning rate of step ``step`` (a function of the step alone, so resuming needs no state)."""
+        if self.schedule not in SCHEDULES:
+            raise ConfigError(f"unknown diffusion lr schedule {self.schedule!r} (one of {sorted(SCHEDULES)})")
+        return self.lr * SCHEDULES[self.schedule](step, self.steps)
 
 
 def _progress() -> bool:
@@ -75,6 +84,8 @@ def run_steps(
         loss, n = step_loss(step, gen)
         if not meter.affordable(n):
             break
+        for group in optim.param_groups:
+            group["lr"] = opt.lr_at(step)
         optim.zero_grad(set_to_none=True)
         loss.backward()
         if opt.grad_clip:

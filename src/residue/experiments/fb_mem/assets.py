@@ -22,6 +22,7 @@ class TrainJobSpec:
     optim: OptimSpec = OptimSpec()
     diffusion: DiffusionSpec = DiffusionSpec()
     segmenter_steps: int = 300
+    segmenter_noise: float = 0.0  # σ bound of the learned segmenter's noise augmentation
     classifier: TrainSpec = field(default_factory=TrainSpec)
     segmenters: dict = field(default_factory=dict)  # backends whose IoU is measured: {name: options}
     device: str = "auto"

@@ -17,7 +17,7 @@ import numpy as np
 from ...claims import ci_above, make_claim
 from ...stats import mean_ci
 
-PAPER = "fb_mem"
+PAPER = "2508.12148"
 
 
 def _flagged(run: dict) -> np.ndarray:
@@ -61,19 +61,19 @@ def build(runs: list[dict]) -> list:
     methods = set(runs[0]["mitigations"])
     shares, _ = whole_image_misses(runs)
     claims = [
-        make_claim(f"{PAPER}.whole_image_misses", PAPER,
+        make_claim("P3.whole_image_misses", PAPER,
                    "whole-image metrics (pixel l2, SSIM, classifier cosine) miss partial memorization that FB-Mem finds",
                    "share of FB-Mem-flagged generations no whole-image baseline flags", mean_ci(shares), ci_above(0.0)),
-        make_claim(f"{PAPER}.one_to_many", PAPER, "one generation links to several training images",
+        make_claim("P3.one_to_many", PAPER, "one generation links to several training images",
                    "distinct training images with fg or bg >= tau per flagged generation", mean_ci(one_to_many(runs)), ci_above(1.0)),
     ]
     for m in sorted(methods & {"nemo", "wanda"}):
-        claims.append(make_claim(f"{PAPER}.{m}_reduces_vm", PAPER, f"{m} reduces verbatim copies",
+        claims.append(make_claim(f"P3.{m}_reduces_vm", PAPER, f"{m} reduces verbatim copies",
                                  "relative drop of VM count vs no mitigation", mean_ci(vm_drop(runs, m)), ci_above(0.0)))
-        claims.append(make_claim(f"{PAPER}.{m}_leaves_fg", PAPER, f"{m} leaves local memorization, above all in the foreground",
+        claims.append(make_claim(f"P3.{m}_leaves_fg", PAPER, f"{m} leaves local memorization, above all in the foreground",
                                  "share of FM among mitigated generations of memorized prompts", mean_ci(fm_share(runs, m)), ci_above(0.05)))
     if {"nemo", "nemo_c"} <= methods:
         diff = [r["mitigations"]["nemo_c"]["mitigation_score_tau"] - r["mitigations"]["nemo"]["mitigation_score_tau"] for r in runs]
-        claims.append(make_claim(f"{PAPER}.nemo_c_beats_nemo", PAPER, "NeMo-C mitigates better than per-prompt NeMo",
+        claims.append(make_claim("P3.nemo_c_beats_nemo", PAPER, "NeMo-C mitigates better than per-prompt NeMo",
                                  "mitigation score NeMo-C minus NeMo (severity rule, tau)", mean_ci(diff), ci_above(0.0)))
     return claims

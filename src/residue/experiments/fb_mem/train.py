@@ -30,7 +30,8 @@ def train(ctx) -> dict:
     cond = t.tokenizer(scenes.train_captions)
     train_denoiser(t.denoiser, to_model_range(x), cond, spec.diffusion, spec.optim, spec.seed, ctx.meter,
                    checkpoint=ctx.work_dir() / f"denoiser-{spec.seed}.ckpt", desc=f"fb_mem/denoiser/seed={spec.seed}")
-    t.segmenter = learned.train(x, torch.from_numpy(scenes.train_mask), spec.segmenter_steps, derive(spec.seed, "seg"), ctx.meter)
+    t.segmenter = learned.train(x, torch.from_numpy(scenes.train_mask), spec.segmenter_steps, derive(spec.seed, "seg"), ctx.meter,
+                                 noise=spec.segmenter_noise)
     hist = fit(t.classifier, x, y, spec.classifier, derive(spec.seed, "cls"), ctx.meter, desc="fb_mem/classifier")
     t.save(ctx.outputs["model"])
     masks_te = torch.from_numpy(scenes.test_mask).bool()
