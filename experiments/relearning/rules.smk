@@ -1,6 +1,7 @@
 # P4 — DiMRA / DiMUM (arXiv 2512.03564): see experiments/relearning/README.md.
 # DAG: classifier, original (one cached model) → replay → unlearn per (method, seed)
-#      → dimra per (method, aux set, seed) → summarise (table, claims, figures).
+#      → dimra per (method, aux set, seed) → summarise (table, claims, figures);
+#      beyond the paper: P1's poisoned models → poison_relearn per P1 method → summarise.
 # Model weights and sample grids go to artifacts/ (not committed); metrics.json to results/.
 
 include: "functions.smk"
@@ -125,6 +126,29 @@ rule relearning_dimra:
         JOB.format(name="relearning.dimra")
 
 
+rule relearning_poison_relearn:
+    wildcard_constraints:
+        method="[^/]+",
+    input:
+        model=[f"{REL_PU_ROOT}/poisoned/seed={s}/model.pt" for s in REL.get("seeds", [])] if REL_PR else [],
+        tuning=rel_pr_tuning,
+    output:
+        metrics=f"results/relearning/poison_relearn/{{method}}/metrics.json",
+    params:
+        spec=rel_pr_spec,
+        wildcards=wildcards_json,
+        io=io_args,
+    log:
+        "logs/relearning/poison_relearn/{method}.log",
+    resources:
+        mem_mb=2000,
+        runtime=30,
+    conda:
+        CONDA_ENV
+    shell:
+        JOB.format(name="relearning.poison_relearn")
+
+
 rule relearning_summarise:
     input:
         classifier=f"{REL_RES}/classifier/metrics.json",
@@ -135,8 +159,10 @@ rule relearning_summarise:
         grid_original=f"{REL_ART}/original/samples.pt",
         grid_before=rel_grid(f"{REL_ART}/{{name}}/seed={{seed}}/samples.pt"),
         grid_after=rel_grid(f"{REL_ART}/{{name}}/dimra={{aux}}/seed={{seed}}/samples.pt"),
+        poison=expand("results/relearning/poison_relearn/{method}/metrics.json", method=REL_PR.get("methods", [])),
     output:
         table=multiext("results/relearning/table", ".csv", ".md", ".tex"),
+        both=multiext("results/relearning/relearning_both", ".csv", ".md", ".tex"),
         claims="results/relearning/claims.json",
         curves_pdf="figures/relearning/relearning_curves.pdf",
         curves=report("figures/relearning/relearning_curves.png", caption="../../report/relearning_curves.rst", category="relearning"),

@@ -2,7 +2,8 @@
 unlearning by memorization.  See experiments/relearning/README.md.
 
 Jobs: ``relearning.classifier`` / ``.original`` / ``.replay`` (shared models, :mod:`.models`),
-``relearning.unlearn`` / ``.dimra`` (:mod:`.attack`), ``relearning.summarise`` (:mod:`.summarise`).
+``relearning.unlearn`` / ``.dimra`` (:mod:`.attack`), ``relearning.poison_relearn`` (:mod:`.poison_relearn`,
+beyond the paper: relearning after P1's classifier unlearning), ``relearning.summarise`` (:mod:`.summarise`).
 """
 
-from . import attack, models, summarise  # noqa: F401  (register the jobs)
+from . import attack, models, poison_relearn, summarise  # noqa: F401  (register the jobs)

@@ -91,6 +91,32 @@ def table_rows(names, kinds, unl, att, original, floor, aux_sets, seeds):
     return rows
 
 
+def both_rows(names, kinds, unl, att, original, aux_sets, seeds, poison):
+    """One table for both model families: the attack's residue before unlearning, after unlearning and
+    after the relearning attack (diffusion: c_f rate 1 − UA under DiMRA; classifiers, beyond the paper:
+    P1's effect after fine-tuning on clean D_r)."""
+    rows = []
+    for name in names:
+        before = mean_ci([1 - unl[(name, s)]["metrics"]["ua"] for s in seeds])
+        for a in aux_sets:
+            after = [1 - att[(name, a, s)]["ua"] for s in seeds]
+            steps = att[(name, a, seeds[0])]["curve"]["step"][-1]
+            rows.append({"model": "diffusion (P4)", "method": name, "family": kinds[name], "residue measured": "c_f rate (1 − UA)",
+                         "before unlearning": f"{1 - original['ua']:.3f}", "after unlearning": before.fmt(3),
+                         "relearning attack": f"DiMRA on {a}, {steps} steps", "after relearning": mean_ci(after).fmt(3),
+                         "change": mean_ci([x - (1 - unl[(name, s)]["metrics"]["ua"]) for x, s in zip(after, seeds)]).fmt(3)})
+    for m in poison:
+        p1, runs = m["spec"]["p1"], list(m["metrics"]["per_seed"].values())
+        rows.append({"model": f"classifier (P1, {p1['setting']['dataset']}/{p1['setting']['attack']})", "method": p1["method"],
+                     "family": "classifier unlearning", "residue measured": "P1 effect (−z of GUS)",
+                     "before unlearning": mean_ci([r["poisoned_effect"] for r in runs]).fmt(2),
+                     "after unlearning": mean_ci([r["effect"][0] for r in runs]).fmt(2),
+                     "relearning attack": f"fine-tune on D_r, {runs[0]['step'][-1]} steps",
+                     "after relearning": mean_ci([r["effect"][-1] for r in runs]).fmt(2),
+                     "change": mean_ci([r["effect"][-1] - r["effect"][0] for r in runs]).fmt(2)})
+    return rows
+
+
 @JOBS.register("relearning.summarise")
 def summarise(ctx) -> None:
     spec = ctx.spec
@@ -103,6 +129,9 @@ def summarise(ctx) -> None:
     rows = table_rows(names, kinds, unl, att, original, original["frechet_real_floor"], aux_sets, seeds)
     claims = claims_for(names, kinds, unl, att, original, aux_sets, seeds)
     paths = write_table(ctx.outputs["table"].with_suffix(""), rows, list(rows[0]))
+    poison = [read_json(p) for p in ctx.inputs.get("poison", [])]
+    both = both_rows(names, kinds, unl, att, original, aux_sets, seeds, poison)
+    paths += write_table(ctx.outputs["both"].with_suffix(""), both, list(both[0]))
     write_json(ctx.outputs["claims"], [c.to_dict() for c in claims])
     curves = defaultdict(dict)
     for (name, aux, seed), m in att.items():
