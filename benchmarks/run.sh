@@ -3,6 +3,7 @@
 # profile from scratch, the default profile from scratch, and a no-op re-run, each with
 # /usr/bin/time -v; then the training-loop overhead benchmark.  Results go to benchmarks/out/.
 # It runs in a temporary copy of the repository, so your results/ and mlruns.db are untouched.
+# EXPERIMENTS="poison_unlearning camouflage" times only those experiments' share of each profile.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=$root/benchmarks/out
@@ -18,9 +19,16 @@ timed() {  # name, command...
   /usr/bin/time -v "$@" > "$out/$name.log" 2> "$out/$name.time"
   awk -v n="$name" -F': ' '/Elapsed \(wall clock\)/{w=$2} /Maximum resident/{m=$2} END{printf "%-16s wall %s  peak RSS %.0f MB\n", n, w, m/1024}' "$out/$name.time"
 }
+only=()
+if [ -n "${EXPERIMENTS:-}" ]; then
+  only=(--config "experiments=[$(printf '"%s",' $EXPERIMENTS | sed 's/,$//')]")
+fi
+tag=${EXPERIMENTS:+-${EXPERIMENTS// /+}}
 for profile in ${PROFILES:-smoke default}; do
   rm -rf results figures logs .work mlruns mlruns.db .snakemake
-  timed "$profile" snakemake --profile profiles/local --cores "${CORES:-2}" --configfile "config/$profile.yaml"
-  timed "$profile-noop" snakemake --profile profiles/local --cores "${CORES:-2}" --configfile "config/$profile.yaml"
+  timed "$profile$tag" snakemake --profile profiles/local --cores "${CORES:-2}" --configfile "config/$profile.yaml" "${only[@]}"
+  timed "$profile$tag-noop" snakemake --profile profiles/local --cores "${CORES:-2}" --configfile "config/$profile.yaml" "${only[@]}"
 done
-python "$root/benchmarks/loop_overhead.py" | tee "$out/loop_overhead.txt"
+if [ -z "${EXPERIMENTS:-}" ]; then
+  python "$root/benchmarks/loop_overhead.py" | tee "$out/loop_overhead.txt"
+fi
