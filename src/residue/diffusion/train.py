@@ -40,10 +40,12 @@ class OptimSpec:
     checkpoint_every: int = 500
     schedule: str = "constant"  # training.optimizers.SCHEDULES; "cosine": lr · ½(1 + cos(π·step/steps))
 
-    def lr_at(self, step: int) -> float:
-        """The learning rate of step ``step`` (a function of the step alone, so resuming needs no state)."""
+    def __post_init__(self):
         if self.schedule not in SCHEDULES:
             raise ConfigError(f"unknown diffusion lr schedule {self.schedule!r} (one of {sorted(SCHEDULES)})")
+
+    def lr_at(self, step: int) -> float:
+        """The learning rate of step ``step`` (a function of the step alone, so resuming needs no state)."""
         return self.lr * SCHEDULES[self.schedule](step, self.steps)
 
 
