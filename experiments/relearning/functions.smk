@@ -5,6 +5,8 @@ REL = config.get("relearning", {})
 REL_RES = f"results/relearning/{REL.get('dataset', '')}"
 REL_ART = f"artifacts/relearning/{REL.get('dataset', '')}"
 REL_METHODS = {m["name"]: m for m in REL.get("methods", [])}
+REL_SEEDS = REL.get("seeds", [])
+REL_AUX = REL.get("dimra", {}).get("aux", [])
 REL_SHARED = ("dataset", "resolution", "forget_class", "diffusion", "unet", "eval", "subset", "classifier_model")
 
 
@@ -14,9 +16,7 @@ def rel_spec(shared=REL_SHARED, **extra):
 
 
 def rel_grid(pattern):
-    return [pattern.format(name=n, seed=REL["seeds"][0], aux=REL["dimra"]["aux"][0]) for n in REL_METHODS]
-
-
+    return [pattern.format(name=n, seed=REL_SEEDS[0], aux=REL_AUX[0]) for n in REL_METHODS]
 
 
 # Beyond the paper: relearning after P1's classifier unlearning, on P1's poisoned models of one setting.
@@ -39,7 +39,7 @@ def rel_pu_method(method):
 
 def rel_pr_spec(w):
     s, m = rel_pu_setting(), rel_pu_method(w.method)
-    p1 = {"setting": s, "seeds": REL["seeds"], "method": w.method, "budget_pct": float(REL_PR["budget"]),
+    p1 = {"setting": s, "seeds": REL_SEEDS, "method": w.method, "budget_pct": float(REL_PR["budget"]),
           "method_spec": {k: v for k, v in m.items() if k != "name"}, "tolerance": REL_PU["tolerance"],
           "datasets": [s["dataset"]]}
     return spec({"p1": p1, "finetune": REL_PR["finetune"]})

@@ -1,10 +1,18 @@
 # P4 — DiMRA / DiMUM (arXiv 2512.03564): see experiments/relearning/README.md.
-# DAG: classifier, original (one cached model) → replay → unlearn per (method, seed)
-#      → dimra per (method, aux set, seed) → summarise (table, claims, figures);
+# DAG: classifier, original (one cached model) → replay → unlearn per method (every seed)
+#      → dimra per method (every aux set and seed) → summarise (table, claims, figures);
 #      beyond the paper: P1's poisoned models → poison_relearn per P1 method → summarise.
 # Model weights and sample grids go to artifacts/ (not committed); metrics.json to results/.
 
 include: "functions.smk"
+
+
+# The beyond-the-paper table consumes P1's poisoned models and tuning: with P1 left out of
+# `experiments`, its rules are still included (only what that table needs runs; no P1 claims).
+if REL_PR and "poison_unlearning" not in EXPERIMENTS:
+
+    include: "../poison_unlearning/rules.smk"
+
 
 rule relearning_classifier:
     input:
@@ -75,21 +83,20 @@ rule relearning_replay:
 rule relearning_unlearn:
     wildcard_constraints:
         name="[^/]+",
-        seed="[0-9]+",
     input:
         classifier=f"{REL_ART}/classifier.pt",
         original=f"{REL_ART}/original/model.pt",
         replay=f"{REL_ART}/replay.pt",
     output:
-        model=f"{REL_ART}/{{name}}/seed={{seed}}/model.pt",
-        samples=f"{REL_ART}/{{name}}/seed={{seed}}/samples.pt",
-        metrics=f"{REL_RES}/{{name}}/seed={{seed}}/metrics.json",
+        model=[f"{REL_ART}/{{name}}/seed={s}/model.pt" for s in REL_SEEDS],
+        samples=[f"{REL_ART}/{{name}}/seed={s}/samples.pt" for s in REL_SEEDS],
+        metrics=f"{REL_RES}/{{name}}/unlearn/metrics.json",
     params:
-        spec=lambda w: rel_spec(name=w.name, method={k: v for k, v in REL_METHODS[w.name].items() if k != "name"}, seed=int(w.seed)),
+        spec=lambda w: rel_spec(name=w.name, method={k: v for k, v in REL_METHODS[w.name].items() if k != "name"}, seeds=REL_SEEDS),
         wildcards=wildcards_json,
         io=io_args,
     log:
-        "logs/relearning/{name}/seed={seed}.log",
+        "logs/relearning/{name}/unlearn.log",
     resources:
         mem_mb=3000,
         runtime=120,
@@ -102,21 +109,19 @@ rule relearning_unlearn:
 rule relearning_dimra:
     wildcard_constraints:
         name="[^/]+",
-        aux="[^/]+",
-        seed="[0-9]+",
     input:
         classifier=f"{REL_ART}/classifier.pt",
         replay=f"{REL_ART}/replay.pt",
-        unlearned=f"{REL_ART}/{{name}}/seed={{seed}}/model.pt",
+        unlearned=[f"{REL_ART}/{{name}}/seed={s}/model.pt" for s in REL_SEEDS],
     output:
-        samples=f"{REL_ART}/{{name}}/dimra={{aux}}/seed={{seed}}/samples.pt",
-        metrics=f"{REL_RES}/{{name}}/dimra={{aux}}/seed={{seed}}/metrics.json",
+        samples=[f"{REL_ART}/{{name}}/dimra={a}/seed={s}/samples.pt" for a in REL_AUX for s in REL_SEEDS],  # the job's order
+        metrics=f"{REL_RES}/{{name}}/dimra/metrics.json",
     params:
-        spec=lambda w: rel_spec(name=w.name, aux=w.aux, dimra={k: v for k, v in REL["dimra"].items() if k != "aux"}, seed=int(w.seed)),
+        spec=lambda w: rel_spec(name=w.name, aux=REL_AUX, dimra={k: v for k, v in REL["dimra"].items() if k != "aux"}, seeds=REL_SEEDS),
         wildcards=wildcards_json,
         io=io_args,
     log:
-        "logs/relearning/{name}/dimra={aux}/seed={seed}.log",
+        "logs/relearning/{name}/dimra.log",
     resources:
         mem_mb=3000,
         runtime=60,
@@ -130,7 +135,7 @@ rule relearning_poison_relearn:
     wildcard_constraints:
         method="[^/]+",
     input:
-        model=[f"{REL_PU_ROOT}/poisoned/seed={s}/model.pt" for s in REL.get("seeds", [])] if REL_PR else [],
+        model=[f"{REL_PU_ROOT}/poisoned/seed={s}/model.pt" for s in REL_SEEDS] if REL_PR else [],
         tuning=rel_pr_tuning,
     output:
         metrics=f"results/relearning/poison_relearn/{{method}}/metrics.json",
@@ -153,9 +158,8 @@ rule relearning_summarise:
     input:
         classifier=f"{REL_RES}/classifier/metrics.json",
         original=f"{REL_RES}/original/metrics.json",
-        unlearn=expand(f"{REL_RES}/{{name}}/seed={{seed}}/metrics.json", name=list(REL_METHODS), seed=REL.get("seeds", [])),
-        dimra=expand(f"{REL_RES}/{{name}}/dimra={{aux}}/seed={{seed}}/metrics.json", name=list(REL_METHODS),
-                     aux=REL.get("dimra", {}).get("aux", []), seed=REL.get("seeds", [])),
+        unlearn=expand(f"{REL_RES}/{{name}}/unlearn/metrics.json", name=list(REL_METHODS)),
+        dimra=expand(f"{REL_RES}/{{name}}/dimra/metrics.json", name=list(REL_METHODS)),
         grid_original=f"{REL_ART}/original/samples.pt",
         grid_before=rel_grid(f"{REL_ART}/{{name}}/seed={{seed}}/samples.pt"),
         grid_after=rel_grid(f"{REL_ART}/{{name}}/dimra={{aux}}/seed={{seed}}/samples.pt"),
@@ -171,7 +175,7 @@ rule relearning_summarise:
         grids_pdf="figures/relearning/sample_grids.pdf",
         grids=report("figures/relearning/sample_grids.png", caption="../../report/relearning_grids.rst", category="relearning"),
     params:
-        spec=lambda w: spec({"seeds": REL["seeds"], "aux": REL["dimra"]["aux"], "grid_aux": REL["dimra"]["aux"][0],
+        spec=lambda w: spec({"seeds": REL_SEEDS, "aux": REL_AUX, "grid_aux": REL_AUX[0],
                              "methods": {n: m["method"] for n, m in REL_METHODS.items()}}),
         wildcards=wildcards_json,
         io=io_args,

@@ -31,7 +31,7 @@ def _job(args: argparse.Namespace) -> None:
         args.name,
         load_spec(args.spec),
         parse_pairs(args.input),
-        {k: v[-1] for k, v in parse_pairs(args.output).items()},
+        parse_pairs(args.output),
         wildcards=json.loads(args.wildcards),
         threads=args.threads,
     )

@@ -29,10 +29,16 @@ class JobContext:
     name: str
     spec: dict[str, Any]
     inputs: dict[str, list[Path]]  # a named Snakemake input may hold several files
-    outputs: dict[str, Path]
+    output_files: dict[str, list[Path]]  # … and so may a named output (one file per seed, say)
     threads: int = 1
     meter: Meter = field(default_factory=Meter)
     record: JobRecord | None = None
+
+    @property
+    def outputs(self) -> dict[str, Path]:
+        """Each output name's (first) file: a name holding several, like a ``multiext`` table, is
+        reached by its stem; all of them are in ``output_files``."""
+        return {k: v[0] for k, v in self.output_files.items()}
 
     @property
     def device(self):
@@ -40,7 +46,7 @@ class JobContext:
 
     def work_dir(self) -> Path:
         """A scratch folder for checkpoints, kept across interruptions (not a Snakemake output)."""
-        first = next(iter(self.outputs.values()))
+        first = next(iter(self.output_files.values()))[0]
         d = Path(".work") / first.parent
         d.mkdir(parents=True, exist_ok=True)
         return d
@@ -54,17 +60,16 @@ def datasets_of(spec: dict) -> list[str]:
     return sorted(set(names))
 
 
-def run_job(name: str, spec: dict, inputs: dict[str, list[str]], outputs: dict[str, str],
+def run_job(name: str, spec: dict, inputs: dict[str, list[str]], outputs: dict[str, str | list[str]],
             wildcards: dict | None = None, threads: int = 1) -> dict | None:
     fn: JobFn = JOBS.get(name, "job")
     set_threads(threads)
-    seeds = {k: v for k, v in spec.items() if k == "seed" or k.endswith("_seed")}
+    seeds = {k: v for k, v in spec.items() if k in ("seed", "seeds") or k.endswith("_seed")}
     seed_everything(int(spec.get("seed", 0)))
     experiment = name.split(".")[0]
     rule = name.replace(".", "_")  # rules are named after their jobs: baselines.train → baselines_train
-    ctx = JobContext(
-        name, spec, {k: [Path(p) for p in v] for k, v in inputs.items()}, {k: Path(v) for k, v in outputs.items()}, threads
-    )
+    files = {k: [Path(p) for p in ([v] if isinstance(v, str) else v)] for k, v in outputs.items()}
+    ctx = JobContext(name, spec, {k: [Path(p) for p in v] for k, v in inputs.items()}, files, threads)
     ctx.record = JobRecord(
         experiment=experiment,
         rule=rule,

@@ -18,7 +18,7 @@ SPEC = {
 
 
 def run(tmp_path, spec):
-    ctx = JobContext("camouflage.trials", spec, {}, {"examples": tmp_path / "examples.npy"})
+    ctx = JobContext("camouflage.trials", spec, {}, {"examples": [tmp_path / "examples.npy"]})
     return trials(ctx), ctx
 
 

@@ -108,15 +108,17 @@ def test_dimra_training_data_excludes_forget_class(monkeypatch):
     monkeypatch.setattr(attack, "load_torch", lambda p: {"x": torch.rand(4, 1, 8, 8), "y": torch.tensor([0, 2, 3, 0])})
 
     class FakeEval:
+        num_classes = 10
+
         def ua(self, model, n, seed):
             return 1.0, None
 
     monkeypatch.setattr(attack.Evaluator, "create", classmethod(lambda cls, *a: FakeEval()))
     for aux in sorted(AUX_SETS):
         spec = {"dataset": "fashion_mnist", "resolution": 8, "forget_class": 1, "diffusion": {}, "unet": {"block_out_channels": [8]},
-                "eval": {}, "aux": aux, "name": "x", "dimra": {"opt": {"steps": 3}}}
+                "eval": {}, "aux": [aux], "seeds": [0], "name": "x", "dimra": {"opt": {"steps": 3}}}
         ctx = type("Ctx", (), {"spec": spec, "inputs": {"unlearned": ["m"], "replay": ["r"], "classifier": ["c"]},
-                               "device": torch.device("cpu"), "meter": None})()
+                               "output_files": {"samples": ["s"]}, "device": torch.device("cpu"), "meter": None})()
         with pytest.raises(StopIteration):
             attack.dimra(ctx)
         assert len(seen["c"]) > 0 and not (seen["c"] == 1).any()

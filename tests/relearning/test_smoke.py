@@ -13,5 +13,6 @@ def test_smoke_profile_runs_the_relearning_experiment(smoke_run):
     assert {c["id"].split(".")[-1] for c in claims} >= {"ua", "quality", "dimra_relearns", "ua_under_dimra", "not_relearned"}
     for stem in ("relearning_curves", "quality_vs_ua", "sample_grids"):
         assert (smoke_run / f"figures/relearning/{stem}.png").stat().st_size > 0
-    curve = json.loads((smoke_run / "results/relearning/fashion_mnist/salun/dimra=generated/seed=0/metrics.json").read_text())
-    assert curve["metrics"]["curve"]["step"][0] == 0 and len(curve["metrics"]["curve"]["ua"]) == 3
+    dimra = json.loads((smoke_run / "results/relearning/fashion_mnist/salun/dimra/metrics.json").read_text())
+    curve = dimra["metrics"]["per_aux"]["generated"]["0"]["curve"]
+    assert curve["step"][0] == 0 and len(curve["ua"]) == 3

@@ -32,7 +32,7 @@ def quality_vs_ua(stem, names, kinds, unl, att, original, aux_sets, seeds):
     """Fréchet proxy vs UA per method: before DiMRA (filled) and after (hollow, all aux sets)."""
     fig, ax = subplots(figsize=(5.6, 4.2))
     for i, name in enumerate(names):
-        before = [unl[(name, s)]["metrics"] for s in seeds]
+        before = [unl[(name, s)] for s in seeds]
         after = [att[(name, a, s)] for a in aux_sets for s in seeds]
         for pts, fill in ((before, True), (after, False)):
             u, f = mean_ci([p["ua"] for p in pts]), mean_ci([p["frechet"] for p in pts])

@@ -48,7 +48,8 @@ class JobSpec:
     diffusion: DiffusionSpec = field(default_factory=DiffusionSpec)  # not in the classifier's slice
     unet: UNetSpec = field(default_factory=UNetSpec)
     eval: EvalSpec = field(default_factory=EvalSpec)
-    seed: int = 0
+    seed: int = 0  # the shared models' seed (classifier, original model, replay)
+    seeds: tuple[int, ...] = ()  # relearning.unlearn / .dimra: one cell per seed
     subset: int | None = None  # train on a seeded subset of the training set (smoke)
     classifier_model: str = "cnn"
     classifier: TrainSpec | None = None  # relearning.classifier
@@ -56,6 +57,6 @@ class JobSpec:
     replay_per_class: int = 32  # relearning.replay: original-model samples per retained class
     name: str | None = None  # relearning.unlearn / .dimra: the method entry's name in the config
     method: MethodSpec | None = None  # relearning.unlearn
-    aux: str | None = None  # relearning.dimra: which auxiliary set
+    aux: tuple[str, ...] = ()  # relearning.dimra: the auxiliary sets
     dimra: DimraSpec | None = None
     device: str = "auto"

@@ -32,14 +32,13 @@ def family(method: str) -> str:
 
 def collect(ctx):
     """Metrics keyed by (name, seed) for unlearning and (name, aux, seed) for DiMRA."""
-    unl = {}
+    unl, att = {}, {}
     for p in ctx.inputs["unlearn"]:
         m = read_json(p)
-        unl[(m["spec"]["name"], m["spec"]["seed"])] = m
-    att = {}
+        unl.update({(m["spec"]["name"], int(s)): v for s, v in m["metrics"]["per_seed"].items()})
     for p in ctx.inputs["dimra"]:
         m = read_json(p)
-        att[(m["spec"]["name"], m["spec"]["aux"], m["spec"]["seed"])] = m["metrics"]
+        att.update({(m["spec"]["name"], a, int(s)): v for a, runs in m["metrics"]["per_aux"].items() for s, v in runs.items()})
     return unl, att
 
 
@@ -47,8 +46,8 @@ def claims_for(names, kinds, unl, att, original, aux_sets, seeds):
     out = []
     fd0 = original["frechet"]
     for name in names:
-        ua = [unl[(name, s)]["metrics"]["ua"] for s in seeds]
-        ratio = [unl[(name, s)]["metrics"]["frechet"] / fd0 for s in seeds]
+        ua = [unl[(name, s)]["ua"] for s in seeds]
+        ratio = [unl[(name, s)]["frechet"] / fd0 for s in seeds]
         after = [att[(name, a, s)]["ua"] for a in aux_sets for s in seeds]
         kind = kinds[name]
         quality = make_claim(f"P4.{name}.quality", PAPER, f"{name} keeps retained-class quality (small cost)",
@@ -80,7 +79,7 @@ def table_rows(names, kinds, unl, att, original, floor, aux_sets, seeds):
             {"method": "real test images (floor)", "family": "-", "UA": "-", "retained acc": "-",
              "Fréchet": f"{floor:.3g}", **{f"UA after DiMRA ({a})": "-" for a in aux_sets}}]
     for name in names:
-        m = [unl[(name, s)]["metrics"] for s in seeds]
+        m = [unl[(name, s)] for s in seeds]
         rows.append({
             "method": name, "family": kinds[name],
             "UA": mean_ci([x["ua"] for x in m]).fmt(3),
@@ -97,14 +96,14 @@ def both_rows(names, kinds, unl, att, original, aux_sets, seeds, poison):
     P1's effect after fine-tuning on clean D_r)."""
     rows = []
     for name in names:
-        before = mean_ci([1 - unl[(name, s)]["metrics"]["ua"] for s in seeds])
+        before = mean_ci([1 - unl[(name, s)]["ua"] for s in seeds])
         for a in aux_sets:
             after = [1 - att[(name, a, s)]["ua"] for s in seeds]
             steps = att[(name, a, seeds[0])]["curve"]["step"][-1]
             rows.append({"model": "diffusion (P4)", "method": name, "family": kinds[name], "residue measured": "c_f rate (1 − UA)",
                          "before unlearning": f"{1 - original['ua']:.3f}", "after unlearning": before.fmt(3),
                          "relearning attack": f"DiMRA on {a}, {steps} steps", "after relearning": mean_ci(after).fmt(3),
-                         "change": mean_ci([x - (1 - unl[(name, s)]["metrics"]["ua"]) for x, s in zip(after, seeds)]).fmt(3)})
+                         "change": mean_ci([x - (1 - unl[(name, s)]["ua"]) for x, s in zip(after, seeds)]).fmt(3)})
     for m in poison:
         p1, runs = m["spec"]["p1"], list(m["metrics"]["per_seed"].values())
         rows.append({"model": f"classifier (P1, {p1['setting']['dataset']}/{p1['setting']['attack']})", "method": p1["method"],
