@@ -3,13 +3,14 @@
 # profile from scratch, the default profile from scratch, and a no-op re-run, each with
 # /usr/bin/time -v; then the training-loop overhead benchmark.  Results go to benchmarks/out/.
 # It runs in a temporary copy of the repository, so your results/ and mlruns.db are untouched.
-# EXPERIMENTS="poison_unlearning camouflage" times only those experiments' share of each profile.
+# EXPERIMENTS="poison_unlearning camouflage" times only those experiments' share of each profile;
+# KEEP=1 keeps the temporary copy (its path is printed) to read the results the timed run made.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=$root/benchmarks/out
 mkdir -p "$out"
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+if [ -n "${KEEP:-}" ]; then echo "keeping $work"; else trap 'rm -rf "$work"' EXIT; fi
 git -C "$root" ls-files -co --exclude-standard -z | (cd "$root" && xargs -0 cp --parents -t "$work")
 ln -s "$root/data" "$work/data"
 cd "$work"
