@@ -7,6 +7,8 @@ REL_ART = f"artifacts/relearning/{REL.get('dataset', '')}"
 REL_METHODS = {m["name"]: m for m in REL.get("methods", [])}
 REL_SEEDS = REL.get("seeds", [])
 REL_AUX = REL.get("dimra", {}).get("aux", [])
+# classifier → original → replay is the long pole every unlearning job waits on: schedule it first.
+REL_CRITICAL = 10
 REL_SHARED = ("dataset", "resolution", "forget_class", "diffusion", "unet", "eval", "subset", "classifier_model")
 
 

@@ -26,6 +26,7 @@ rule relearning_classifier:
         io=io_args,
     log:
         "logs/relearning/classifier.log",
+    priority: REL_CRITICAL
     resources:
         mem_mb=2000,
         runtime=30,
@@ -49,6 +50,7 @@ rule relearning_original:
         io=io_args,
     log:
         "logs/relearning/original.log",
+    priority: REL_CRITICAL
     resources:
         mem_mb=3000,
         runtime=120,
@@ -71,6 +73,7 @@ rule relearning_replay:
         io=io_args,
     log:
         "logs/relearning/replay.log",
+    priority: REL_CRITICAL
     resources:
         mem_mb=2000,
         runtime=30,
