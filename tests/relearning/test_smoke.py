@@ -8,6 +8,8 @@ import pytest
 
 from ..conftest import run
 
+SALUN_DIMRA = "results/relearning/fashion_mnist/salun/dimra/metrics.json"
+
 
 @pytest.mark.slow
 def test_smoke_profile_runs_the_relearning_experiment(smoke_run):
@@ -15,7 +17,7 @@ def test_smoke_profile_runs_the_relearning_experiment(smoke_run):
     assert {c["id"].split(".")[-1] for c in claims} >= {"ua", "quality", "dimra_relearns", "ua_under_dimra", "not_relearned"}
     for stem in ("relearning_curves", "quality_vs_ua", "sample_grids"):
         assert (smoke_run / f"figures/relearning/{stem}.png").stat().st_size > 0
-    dimra = json.loads((smoke_run / "results/relearning/fashion_mnist/salun/dimra/metrics.json").read_text())
+    dimra = json.loads((smoke_run / SALUN_DIMRA).read_text())
     curve = dimra["metrics"]["per_aux"]["generated"]["0"]["curve"]
     assert curve["step"][0] == 0 and len(curve["ua"]) == 3
 
@@ -24,7 +26,7 @@ def test_smoke_profile_runs_the_relearning_experiment(smoke_run):
 def test_a_dimra_cell_does_not_depend_on_the_cells_run_before_it(smoke_run, tmp_path):
     """One DiMRA job runs every (aux set, seed) cell; each is seeded on its own. Re-running the smoke
     job's only cell after another one (the public split first) gives the same numbers to the digit."""
-    done = json.loads((smoke_run / "results/relearning/fashion_mnist/salun/dimra/metrics.json").read_text())
+    done = json.loads((smoke_run / SALUN_DIMRA).read_text())
     spec = {**done["spec"], "aux": ["public", "generated"]}
     art = "artifacts/relearning/fashion_mnist"
     io = [f"--input=classifier={art}/classifier.pt", f"--input=replay={art}/replay.pt",
