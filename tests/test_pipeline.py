@@ -28,8 +28,11 @@ def test_every_experiment_writes_claims_tables_and_figures(smoke_run):
         claims = json.loads((smoke_run / f"results/{exp}/claims.json").read_text())
         assert claims, exp
         for c in claims:
-            assert set(c) == {"id", "paper", "claim", "metric", "paper_value", "value", "ci95", "n", "criterion", "holds", "config", "commit"}
-            assert isinstance(c["holds"], bool) and c["config"] == "smoke"
+            assert set(c) == {"id", "paper", "claim", "metric", "paper_value", "direction", "value", "ci95", "n", "unit",
+                              "criterion", "holds", "untestable_reason", "kind", "config", "commit"}
+            assert c["holds"] in (True, False, None) and c["config"] == "smoke" and c["unit"]
+            assert (c["holds"] is None) == (c["untestable_reason"] is not None)  # untestable always says why
+            assert c["value"] is None or c["value"] == c["value"]  # never NaN
             assert c in merged
         pngs = sorted((smoke_run / "figures" / exp).glob("*.png"))
         assert pngs, exp

@@ -74,5 +74,6 @@ def test_jobs_end_to_end(workdir, monkeypatch):
                                      "train": ["r/t/metrics.json"]}, outs)
     claims = read_json("out/claims.json")
     assert {c["id"] for c in claims} >= {"P3.whole_image_misses", "P3.one_to_many", "P3.nemo_c_beats_nemo"}
-    assert all(c["n"] == 2 and isinstance(c["holds"], bool) for c in claims)
+    # one trained model (both runs share training seed 0): the unit is the model, so n = 1, untestable
+    assert all(c["n"] == 1 and c["holds"] is None and c["untestable_reason"] for c in claims)
     assert Path("out/grid.pdf").exists() and Path("out/mitigations.csv").exists()

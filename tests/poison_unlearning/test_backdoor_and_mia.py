@@ -1,11 +1,11 @@
-"""The backdoor inserts its trigger and relabels; the loss-MIA is calibrated to its FPR."""
+"""The backdoor inserts its trigger and relabels; the calibrated MIA keeps its FPR and finds members."""
 
 import torch
 from torch import nn
 
 from residue.attacks.backdoor import backdoor
 from residue.data.text import load_descr
-from residue.metrics.loss_mia import tpr_at_fpr
+from residue.metrics.calibrated_mia import calibrated_tpr
 
 
 def test_backdoor_poisons_carry_the_trigger_and_the_target_label():
@@ -26,17 +26,23 @@ def test_text_corpus_train_and_test_windows_come_from_disjoint_text():
     assert repeated <= 0.02 * len(d.test[0])
 
 
-def test_loss_mia_flags_low_loss_members_only():
-    class Fixed(nn.Module):  # logits favour class 0 with a margin given by the input's first value
-        def __init__(self):
-            super().__init__()
-            self.unused = nn.Parameter(torch.zeros(1))  # `predict` finds the device from a parameter
+class Confident(nn.Module):
+    """Logits favour class 0 by the input's first value, plus ``boost`` where the second column is 1
+    (the rows it "trained on")."""
 
-        def forward(self, x):
-            return torch.stack([x[:, 0], torch.zeros(len(x))], 1)
+    def __init__(self, boost: float):
+        super().__init__()
+        self.boost = nn.Parameter(torch.tensor(boost))
 
-    members = (torch.full((50, 1), 10.0), torch.zeros(50, dtype=torch.long))  # near-zero loss
-    nonmembers = (torch.linspace(-2, 2, 200)[:, None], torch.zeros(200, dtype=torch.long))
-    model = Fixed()
-    assert tpr_at_fpr(model, members, nonmembers, 0.01) == 1.0
-    assert tpr_at_fpr(model, nonmembers, nonmembers, 0.01) <= 0.02
+    def forward(self, x):
+        return torch.stack([x[:, 0] + self.boost * x[:, 1], torch.zeros(len(x))], 1)
+
+
+def test_calibrated_mia_finds_members_the_reference_does_not_explain():
+    difficulty = torch.linspace(-3, 3, 200)[:, None]  # per-example difficulty, shared by both sets
+    members = (torch.cat([difficulty, torch.ones(200, 1)], 1), torch.zeros(200, dtype=torch.long))
+    nonmembers = (torch.cat([difficulty, torch.zeros(200, 1)], 1), torch.zeros(200, dtype=torch.long))
+    reference = Confident(0.0)  # never saw the members
+    assert calibrated_tpr(Confident(2.0), reference, members, nonmembers, 0.01) == 1.0
+    # no membership signal (an "unlearned" target): the TPR stays at the FPR
+    assert calibrated_tpr(Confident(0.0), reference, members, nonmembers, 0.05) <= 0.05

@@ -113,13 +113,13 @@ def _claims(dataset: str, model: str, accs: list[float], est: Estimate) -> list:
         out.append(make_claim(
             "baselines.fmnist_cnn_accuracy", "baseline",
             "a small two-conv-layer CNN reaches the accuracy small CNNs are known to reach on Fashion-MNIST",
-            "test accuracy", est, ci_above(0.88), paper_value=0.90,
+            "test accuracy", est, ci_above(0.88), unit="training seed", paper_value=0.90,
         ))
     sd = float(np.std(accs, ddof=1)) if len(accs) > 1 else 0.0
     out.append(make_claim(
         f"baselines.{dataset}_{model}_seed_spread", "baseline",
         f"{model} on {dataset}: seed-to-seed spread of test accuracy is small",
         "sd of test accuracy over seeds", Estimate(sd, sd, sd, len(accs)),
-        Criterion("sd < 0.01", lambda e: e.mean < 0.01),
+        Criterion("sd < 0.01", lambda e: e.mean < 0.01), unit="training seed", min_n=3,
     ))
     return out

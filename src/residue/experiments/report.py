@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..claims import tally
 from ..registries import JOBS
 from ..report.build import merge_claims, render
 
@@ -10,5 +11,5 @@ from ..report.build import merge_claims, render
 def build(ctx) -> None:
     claims = merge_claims(ctx.inputs["claims"], ctx.outputs["claims"])
     render(claims, ctx.spec["experiments"], ctx.outputs["report"])
-    ctx.record.log_metrics({"claims_total": len(claims), "claims_holding": sum(c["holds"] for c in claims)})
+    ctx.record.log_metrics({f"claims_{k}": v for k, v in tally(claims).items()})
     ctx.record.log_artifact(ctx.outputs["report"])

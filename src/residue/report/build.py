@@ -1,9 +1,10 @@
 """Merge every experiment's claims and render ``results/REPORT.md``.
 
-REPORT.md shows, per experiment, its tables (the Markdown forms) and figures, then one claims
-table: paper, claim, paper value, our value ± 95% CI, n, criterion, holds.  Each experiment's
-section ends with the lineage pointers: the ``run.json`` files name the MLflow run, commit and
-config hash behind every number.
+REPORT.md opens with one line per paper — claims that hold, fail and are untestable — then the
+claims table (paper, claim, the paper's value or stated direction, our value and 95% CI as an
+interval, n and unit, criterion, verdict or the reason it is untestable), the sanity checks apart
+(they hold by construction and are not counted), and per experiment its tables and figures.  The
+``run.json`` beside every ``metrics.json`` names the MLflow run, commit and config hash.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from ..claims import tally
 from ..io import read_json, write_json, write_text
 from .tables import to_markdown
 
@@ -34,35 +36,75 @@ def merge_claims(paths: list[Path], out: Path) -> list[dict]:
     return claims
 
 
+def paper_of(c: dict) -> str:
+    return PAPERS.get(c["paper"], c["paper"])
+
+
+def fmt_value(c: dict) -> str:
+    """``value [lo, hi]``: an interval as an interval (asymmetric ones stay asymmetric)."""
+    if c["value"] is None:
+        return "n/a"
+    if c["ci95"] is None or c["ci95"][0] == c["ci95"][1]:
+        return f"{c['value']:.4g}"
+    lo, hi = c["ci95"]
+    return f"{c['value']:.4g} [{lo:.4g}, {hi:.4g}]"
+
+
+def fmt_verdict(c: dict) -> str:
+    if c["holds"] is None:
+        return f"untestable: {c['untestable_reason']}"
+    return "holds" if c["holds"] else "**fails**"
+
+
+def fmt_paper(c: dict) -> str:
+    if c.get("paper_value") is not None:
+        return f"{c['paper_value']:.4g}"
+    return c.get("direction") or "—"
+
+
 def claims_table(claims: list[dict]) -> str:
-    rows = []
-    for c in claims:
-        half = (c["ci95"][1] - c["ci95"][0]) / 2
-        rows.append({
-            "id": c["id"],
-            "paper": PAPERS.get(c["paper"], c["paper"]),
-            "claim": c["claim"],
-            "paper value": "—" if c["paper_value"] is None else f"{c['paper_value']:.4g}",
-            "ours (± 95% CI)": f"{c['value']:.4g} ± {half:.2g}",
-            "n": c["n"],
-            "criterion": c["criterion"],
-            "holds": "yes" if c["holds"] else "**no**",
-        })
-    return to_markdown(rows, list(rows[0])) if rows else "_no claims_\n"
+    rows = [{
+        "id": c["id"],
+        "claim": c["claim"],
+        "paper says": fmt_paper(c),
+        "ours [95% CI]": fmt_value(c),
+        "n (unit)": f"{c['n']} ({c['unit']})",
+        "criterion": c["criterion"],
+        "verdict": fmt_verdict(c),
+    } for c in claims]
+    return to_markdown(rows, list(rows[0])) if rows else "_none_\n"
+
+
+def summary_lines(claims: list[dict]) -> list[str]:
+    order = list(dict.fromkeys(paper_of(c) for c in claims))
+    lines = ["| paper | hold | fail | untestable | sanity checks |", "|---|---|---|---|---|"]
+    for p in order:
+        t = tally([c for c in claims if paper_of(c) == p])
+        lines.append(f"| {p} | {t['hold']} | {t['fail']} | {t['untestable']} | {t['sanity']} |")
+    return lines
 
 
 def render(claims: list[dict], experiments: list[str], out: Path, results: Path = Path("results"),
            figures: Path = Path("figures")) -> None:
     rel = lambda p: os.path.relpath(p, out.parent)
-    held = sum(c["holds"] for c in claims)
+    t = tally(claims)
+    real = [c for c in claims if c["kind"] == "claim"]
     parts = [
         "# residue: reproduction report\n",
         f"Profile `{os.environ.get('RESIDUE_PROFILE', 'adhoc')}`, config sha256 "
-        f"`{os.environ.get('RESIDUE_CONFIG_SHA256', 'unknown')[:12]}`. "
-        f"{held} of {len(claims)} claims hold. Every number below comes from a `metrics.json` under "
-        "`results/`; the `run.json` beside it names its MLflow run, commit and config hash.\n",
+        f"`{os.environ.get('RESIDUE_CONFIG_SHA256', 'unknown')[:12]}`. Of {len(real)} paper claims "
+        f"{t['hold']} hold, {t['fail']} fail and {t['untestable']} are untestable (a precondition failed: "
+        "no effect to remove, the method did not act, too few independent units, or a missing value); "
+        f"{t['sanity']} sanity checks hold by construction and are not counted. Every number below comes "
+        "from a `metrics.json` under `results/`; the `run.json` beside it names its MLflow run, commit "
+        "and config hash. CIs are 95% intervals over the independent units named in each row.\n",
+        "\n".join(summary_lines(claims)) + "\n",
         "## Claims\n",
-        claims_table(claims),
+        claims_table(real),
+        "## Sanity checks\n",
+        "Computed and shown; they hold by construction when the code is right, so they are not evidence "
+        "for or against a paper.\n",
+        claims_table([c for c in claims if c["kind"] == "sanity"]),
     ]
     for exp in experiments:
         parts.append(f"\n## {exp}\n")

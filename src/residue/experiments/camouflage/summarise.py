@@ -1,11 +1,16 @@
 """Job ``camouflage.summarise``: success rates with 95% CIs, tables, claims, figures.
 
-Claims (criteria fixed before any run; "most" means the 95% CI lies above one half):
-  * ``<run>.poison_success``     θ_po predicts y_adv, over all trials (the premise);
-  * ``<run>.camouflage_hides``   among successful-poison trials, θ_pc predicts y_t;
-  * ``<run>.deletion_restores``  among overall-success trials, exact deletion of S_ca brings y_adv back;
-  * ``<run>.stealth``            clean test accuracy of θ_pc minus θ_cl, 95% CI within ±1 point;
-  * ``<run>.<method>.deletion_restores`` the same as above with approximate unlearning (beyond the paper).
+Claims (criteria fixed before any run; "most" means the Wilson 95% CI lies above one half; the unit
+is the target, one trial each):
+  * ``<run>.poison_success``       θ_po predicts y_adv, over all trials (the premise);
+  * ``<run>.poison_beats_control`` poison minus unperturbed-bases control, paired per trial: the effect;
+  * ``<run>.camouflage_hides``     among successful-poison trials, θ_pc predicts y_t;
+  * ``<run>.deletion_restores``    among overall-success trials, exact deletion of S_ca brings y_adv back
+                                   (a sanity check where deletion returns θ_po exactly, by construction);
+  * ``<run>.stealth``              clean test accuracy of θ_pc minus θ_cl, 95% CI within ±1 point;
+  * ``<run>.<method>.deletion_restores`` the same with approximate unlearning (beyond the paper).
+Camouflage and deletion claims are untestable unless the poisons beat their paired control (CI low
+> 0), and whenever so few trials remain that every outcome would give the same verdict.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 
-from ...claims import Criterion, ci_above, make_claim
+from ...claims import Requirement, ci_above, ci_within, make_claim, rate_decidable, requires
 from ...io import load_array, read_json, write_json
 from ...registries import JOBS
 from ...report.tables import write_table
@@ -26,12 +31,12 @@ STEALTH_TOL = 0.01
 
 
 def rate(k: int, n: int) -> Estimate:
-    """Wilson rate; with no trials to count, NaN (the claim then cannot hold)."""
+    """Wilson rate; with no trials to count, NaN (the claim is then untestable, never a verdict)."""
     return rate_ci(k, n) if n else Estimate(math.nan, math.nan, math.nan, 0)
 
 
-def within(tol: float) -> Criterion:
-    return Criterion(f"ci95 within ±{tol:g}", lambda e: -tol < e.lo and e.hi < tol)
+MOST = ci_above(0.5)
+UNIT = "target (one trial)"
 
 
 def deletion_methods(trials: list[dict]) -> list[str]:
@@ -69,29 +74,55 @@ def controlled(o: list[dict]) -> bool:
     return bool(o) and all(x["control"] is not None for x in o)
 
 
+def poison_bites(o: list[dict]) -> Requirement:
+    """The premise of every camouflage claim: the poisons flip targets more often than their
+    unperturbed base images do (paired per trial), so there is an attack to hide and unleash."""
+    if not controlled(o):
+        return requires(False, "no paired control (unperturbed bases): the poison's effect cannot be told from retraining noise")
+    diff = mean_ci([float(x["poison"]) - float(x["control"]) for x in o])
+    return requires(diff.lo > 0, f"no attack to hide: poison − control flip rate {diff.mean:.2f} [{diff.lo:.2f}, {diff.hi:.2f}] does not exclude 0")
+
+
+def by_construction(trials: list[dict]) -> bool:
+    """Exact deletion of every camouflage gives back θ_po exactly (a seed-free convex solver):
+    'deletion restores' then holds by construction."""
+    return bool(trials) and all(t["stages"]["unlearned/exact/1"]["target_margin"] == t["stages"]["poisoned"]["target_margin"]
+                                for t in trials if "unlearned/exact/1" in t["stages"])
+
+
+def rate_claim(id, paper, claim, metric, k, n, reqs=(), sanity=False):
+    return make_claim(id, paper, claim, metric, rate(k, n), MOST, unit=UNIT, reqs=reqs,
+                      decidable=rate_decidable(n, MOST), min_n=1, sanity=sanity, direction="most trials")
+
+
 def claims_of(run: str, trials: list[dict]) -> list:
     o = [outcomes(t) for t in trials]
     n_po, n_all = sum(x["poison"] for x in o), sum(x["overall"] for x in o)
+    bites = poison_bites(o)
     out = [
-        make_claim(f"P2.{run}.poison_success", PAPER, "poisons brewed against θ_cl make the retrained θ_po predict y_adv",
-                   "poison success rate", rate(n_po, len(o)), ci_above(0.5)),
-        make_claim(f"P2.{run}.camouflage_hides", PAPER, "camouflages hide the poison: θ_pc classifies the target correctly in most successful-poison trials",
-                   "camouflage success given poison success", rate(n_all, n_po), ci_above(0.5)),
-        make_claim(f"P2.{run}.deletion_restores", PAPER, "deleting the camouflages (exact retraining) restores the attack in most hidden-poison trials",
-                   "y_adv after exact deletion given overall success", rate(sum(x["restored"] for x in o if x["overall"]), n_all), ci_above(0.5)),
+        rate_claim(f"P2.{run}.poison_success", PAPER, "poisons brewed against θ_cl make the retrained θ_po predict y_adv",
+                   "poison success rate", n_po, len(o)),
+        make_claim(f"P2.{run}.poison_beats_control", PAPER, "the poisons flip the target more often than their unperturbed base images do",
+                   "poison success − control success, paired over trials",
+                   mean_ci([float(x["poison"]) - float(x["control"]) for x in o]) if controlled(o) else Estimate(math.nan, math.nan, math.nan, len(o)),
+                   ci_above(0), unit="target with paired control", direction="> 0",
+                   reqs=[requires(controlled(o), "no paired control was run")]),
+        rate_claim(f"P2.{run}.camouflage_hides", PAPER, "camouflages hide the poison: θ_pc classifies the target correctly in most successful-poison trials",
+                   "camouflage success given poison success", n_all, n_po, [bites]),
+        rate_claim(f"P2.{run}.deletion_restores", PAPER, "deleting the camouflages (exact retraining) restores the attack in most hidden-poison trials",
+                   "y_adv after exact deletion given overall success", sum(x["restored"] for x in o if x["overall"]), n_all, [bites],
+                   sanity=by_construction(trials)),
         make_claim(f"P2.{run}.stealth", PAPER, f"stealth: clean test accuracy of θ_pc is within {STEALTH_TOL:g} of θ_cl",
                    "test accuracy θ_pc − θ_cl", mean_ci([t["stages"]["camouflaged"]["test_accuracy"] - t["stages"]["clean"]["test_accuracy"] for t in trials]),
-                   within(STEALTH_TOL)),
+                   ci_within(STEALTH_TOL), unit=UNIT, direction=f"|Δ| < {STEALTH_TOL:g}"),
     ]
-    if controlled(o):  # the perturbation, not the added base images or retraining noise, flips the target
-        out.append(make_claim(f"P2.{run}.poison_beats_control", PAPER, "the poisons flip the target more often than their unperturbed base images do",
-                              "poison success − control success, paired over trials", mean_ci([float(x["poison"]) - float(x["control"]) for x in o]),
-                              ci_above(0)))
-    for method, est in method_rates(trials).items():
+    hidden = [t for t in trials if outcomes(t)["overall"]]
+    for method in deletion_methods(trials):
         if method != "exact":
-            out.append(make_claim(f"P2.{run}.{method}.deletion_restores", "beyond 2212.10717",
+            n_restored = sum(outcomes(t, f"unlearned/{method}/1")["restored"] for t in hidden)
+            out.append(rate_claim(f"P2.{run}.{method}.deletion_restores", "beyond 2212.10717",
                                   f"deleting the camouflages with approximate unlearning ({method}) also triggers the hidden poison in most hidden-poison trials",
-                                  f"y_adv after {method} deletion given overall success", est, ci_above(0.5)))
+                                  f"y_adv after {method} deletion given overall success", n_restored, len(hidden), [bites]))
     return out
 
 

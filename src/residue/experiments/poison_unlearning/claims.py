@@ -1,7 +1,20 @@
 """P1's claims, each with its criterion fixed before the runs (see experiments/poison_unlearning/README.md).
 
 Effects are oriented so that larger = more attack left: −z of GUS (Gaussian), accuracy gap (GC),
-trigger success (backdoor), target success (gradient matching).
+trigger success (backdoor), target success (gradient matching).  The unit is the training seed:
+each seed has its own poisoned model, and every method, the no-unlearning and the retrain
+references start from it, so comparisons are paired per seed and CIs run over seeds.
+
+Before a verdict two preconditions are checked, and a claim that fails one is untestable:
+* **the attack bit** — retraining removes a positive effect (``effect_none − effect_retrain``, CI
+  low > 0, paired per seed); for Gradient Canceling also the issue's rule that the attack costs
+  ≥ 3 accuracy points (CI low);
+* **the method acted** — at the claim's budget, its mean relative weight change
+  ‖θ_u − θ_o‖ / ‖θ_retrain − θ_o‖ or its mean rise in forget-set loss reaches ``ACTED`` of GD's at
+  the same budget (and GD's own must be non-zero).  A method whose configuration makes it another
+  method (CFk/EUk with k covering the whole model is GD/retraining) is not separate evidence.
+Checks that hold by construction — GUS is N(0, 1) for a model never trained on the noise, the
+analytic threshold's FPR on fresh noise — are sanity checks, shown and not counted.
 """
 
 from __future__ import annotations
@@ -9,12 +22,16 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats as sps
 
-from ...claims import Criterion, ci_above, ci_contains, ci_below, make_claim, mean_above
+from ...claims import Criterion, Requirement, ci_above, ci_below, ci_contains, make_claim, mean_above, requires
+from ...metrics.gus import THRESHOLD as Z_1PCT
 from ...stats import Estimate, mean_ci, rate_ci
 from .collect import budgets, methods, reference, series, settings
 
 PAPER = "2406.17216"
-Z_1PCT = float(sps.norm.ppf(0.01))
+UNIT = "training seed"
+ACTED = 0.1  # a method acted when it moved ≥ 10% as far as GD at the same budget (weights or forget loss)
+GC_MIN_COST = 0.03  # Gradient Canceling claims need an attack that costs ≥ 3 accuracy points (CI low)
+MIA_FPR = 0.01
 NEAR_ZERO = Criterion("-0.3 < ci95 low and ci95 high < 0.3", lambda e: -0.3 < e.lo and e.hi < 0.3)
 
 
@@ -22,84 +39,155 @@ def point(v: float, n: int) -> Estimate:
     return Estimate(v, v, v, n)
 
 
+def claim_budget(table) -> float:
+    return max(x for x in budgets(table) if x <= 10)
+
+
+def paired(a: dict, b: dict, fn=lambda x, y: x - y) -> list[float]:
+    return [fn(a[s], b[s]) for s in sorted(set(a) & set(b))]
+
+
+def attack_bites(table, ds, atk) -> Requirement:
+    """The effect exists: retraining removes it (paired per seed); GC must also cost ≥ 3 points."""
+    none, retrain = reference(table, ds, atk, "none"), reference(table, ds, atk, "retrain")
+    gap = mean_ci(paired(none, retrain))
+    if not gap.lo > 0:
+        return requires(False, f"no effect to remove: none − retrain {gap.mean:.3g} [{gap.lo:.3g}, {gap.hi:.3g}]")
+    if atk.startswith("gradient_canceling"):
+        cost = mean_ci(list(none.values()))
+        return requires(cost.lo >= GC_MIN_COST, f"the attack costs {cost.mean:.3f} [{cost.lo:.3f}, {cost.hi:.3f}] accuracy, "
+                                                f"not ≥ {GC_MIN_COST:g} (CI low)")
+    return requires(True, "")
+
+
+def movement(table, ds, atk, m, b) -> tuple[float, float]:
+    """(mean relative weight change, mean rise of the forget-set loss) of method m at budget b."""
+    rel = paired(series(table, ds, atk, m, b, "param_dist"), reference(table, ds, atk, "retrain", "param_dist"),
+                 lambda u, r: u / r if r > 0 else float("nan"))
+    rise = paired(series(table, ds, atk, m, b, "forget_loss"), series(table, ds, atk, m, b, "forget_loss_before"))
+    return float(np.mean(rel)), float(np.mean(rise))
+
+
+def acted(table, ds, atk, m, b) -> Requirement:
+    rel, rise = movement(table, ds, atk, m, b)
+    gd_rel, gd_rise = movement(table, ds, atk, "gd", b)
+    if not gd_rel > 0:
+        return requires(False, "GD did not move the weights at this budget: no reference for 'acted'")
+    moved = rel >= ACTED * gd_rel or (gd_rise > 0 and rise >= ACTED * gd_rise)
+    return requires(moved, f"{m} did not act: relative weight change {rel:.3g} (GD {gd_rel:.3g}), "
+                           f"forget-loss rise {rise:.3g} (GD {gd_rise:.3g}); threshold {ACTED:g} of GD's")
+
+
+def distinct(table, ds, atk, m, b) -> Requirement:
+    whole = [c.get("covers_whole_model", False) for c in table.get((ds, atk, m, b), {}).values()]
+    return requires(not any(whole), f"{m}'s k covers the whole model here: it is GD/retraining, not separate evidence")
+
+
 def retrain_claims(table, ds, atk) -> list:
     none, retrain = reference(table, ds, atk, "none"), reference(table, ds, atk, "retrain")
-    seeds = sorted(set(none) & set(retrain))
     out = [make_claim(f"P1.retrain_removes.{ds}.{atk}", PAPER, f"retraining on D_r removes the {atk} effect",
-                      "effect(no unlearning) − effect(retrain), per seed", mean_ci([none[s] - retrain[s] for s in seeds]), ci_above(0))]
+                      "effect(no unlearning) − effect(retrain), paired per seed", mean_ci(paired(none, retrain)), ci_above(0),
+                      unit=UNIT, direction="removes every effect")]
     if atk == "gaussian":
         z = reference(table, ds, atk, "retrain", "gus_z")
         out.append(make_claim(f"P1.gus.retrain_null.{ds}", PAPER, "after retraining, GUS finds no trace of the poisons",
                               "GUS z-score of the retrained model", mean_ci(list(z.values())),
-                              Criterion("|mean| < 2", lambda e: abs(e.mean) < 2)))
+                              Criterion("|mean| < 2", lambda e: abs(e.mean) < 2), unit=UNIT, sanity=True))
     return out
+
+
+def residue_values(table, ds, atk, m, b) -> list[float]:
+    """(e_m − e_retrain) / mean(e_none − e_retrain) per seed; for GC, e_m net of the method's own
+    damage (the same method on a clean model with a random forget set of the same size)."""
+    none, retrain = reference(table, ds, atk, "none"), reference(table, ds, atk, "retrain")
+    gap = float(np.mean(paired(none, retrain)))
+    e = series(table, ds, atk, m, b)
+    damage = series(table, ds, atk, m, b, "control_effect") if atk.startswith("gradient_canceling") else {}
+    return [(e[s] - damage.get(s, 0.0) - retrain[s]) / gap if gap > 0 else float("nan") for s in sorted(e) if s in retrain]
 
 
 def residue_claims(table, ds, atk) -> list:
-    """Normalised residue (e_m − e_retrain) / mean(e_none − e_retrain) at the largest budget (≤ 10%)."""
-    none, retrain = reference(table, ds, atk, "none"), reference(table, ds, atk, "retrain")
-    gap = float(np.mean([none[s] - retrain[s] for s in none if s in retrain]))
-    b = max(x for x in budgets(table) if x <= 10)
-    out = []
-    for m in methods(table):
-        e = series(table, ds, atk, m, b)
-        vals = [(e[s] - retrain[s]) / gap if gap > 0 else float("nan") for s in sorted(e) if s in retrain]
-        out.append(make_claim(f"P1.residue.{ds}.{atk}.{m}", PAPER, f"{m} at {b:g}% of the retrain cost leaves a residue of the {atk} attack",
-                              "(effect − effect_retrain) / mean(effect_none − effect_retrain)", mean_ci(vals), ci_above(0.1)))
-    return out
+    b = claim_budget(table)
+    bites = attack_bites(table, ds, atk)
+    net = " net of its own damage on a clean model" if atk.startswith("gradient_canceling") else ""
+    return [make_claim(f"P1.residue.{ds}.{atk}.{m}", PAPER, f"{m} at {b:g}% of the retrain cost leaves a residue of the {atk} attack",
+                       f"(effect{net} − effect_retrain) / mean(effect_none − effect_retrain), per seed",
+                       mean_ci(residue_values(table, ds, atk, m, b)), ci_above(0.1), unit=UNIT, direction="clear residue",
+                       reqs=[bites, acted(table, ds, atk, m, b), distinct(table, ds, atk, m, b)])
+            for m in methods(table)]
 
 
 def gus_claims(table, poisoned, ds) -> list:
+    """GUS vs the calibrated MIA after unlearning, over the methods that acted, paired per seed."""
+    b = claim_budget(table)
     pooled = [v for s in reference(table, ds, "gaussian", "retrain", "gus_scores").values() for v in s]
-    ks = float(sps.kstest(pooled, "norm").pvalue)
     fresh = [v for m in poisoned for v in m["fresh_noise_scores"]]
-    b = max(x for x in budgets(table) if x <= 10)
-    runs = [(m, s) for m in methods(table) for s in series(table, ds, "gaussian", m, b)]
-    mia = [series(table, ds, "gaussian", m, b, "mia_tpr_at_1pct")[s] for m, s in runs]
-    n_forget = poisoned[0]["n_forget"]
-    detected = sum(series(table, ds, "gaussian", m, b, "gus_z")[s] < Z_1PCT for m, s in runs)
+    active = [m for m in methods(table) if acted(table, ds, "gaussian", m, b).ok]
+    some = requires(bool(active), "no method acted at this budget")
+    bites = attack_bites(table, ds, "gaussian")
+    seeds = sorted(reference(table, ds, "gaussian", "none"))
+    mia_none = reference(table, ds, "gaussian", "none", "mia_tpr_at_1pct")
+    power = mean_ci(list(mia_none.values()))
+    has_power = requires(power.lo > MIA_FPR, f"the MIA has no power before unlearning: TPR on the poisoned model "
+                                             f"{power.mean:.3f} [{power.lo:.3f}, {power.hi:.3f}] vs FPR {MIA_FPR:g}")
+
+    def per_seed(fn) -> list[float]:
+        return [float(np.mean([fn(m, s) for m in active])) for s in seeds] if active else []
+
+    detected = per_seed(lambda m, s: float(series(table, ds, "gaussian", m, b, "gus_z")[s] < Z_1PCT))
+    left = per_seed(lambda m, s: (series(table, ds, "gaussian", m, b, "mia_tpr_at_1pct")[s] - MIA_FPR) / max(mia_none[s] - MIA_FPR, 1e-9))
     return [
         make_claim(f"P1.gus.null_is_standard_normal.{ds}", PAPER, "GUS is N(0,1) for a model never trained on the noise (retrained models)",
-                   "KS test p-value against N(0,1), pooled over seeds", point(ks, len(pooled)), mean_above(0.05)),
+                   "KS test p-value against N(0,1), pooled over seeds", point(float(sps.kstest(pooled, "norm").pvalue), len(pooled)),
+                   mean_above(0.05), unit="poison sample (retrained models)", min_n=1, sanity=True),
         make_claim(f"P1.gus.analytic_threshold.{ds}", PAPER, "the analytic threshold Φ⁻¹(0.01) gives FPR 1% on fresh noise never trained on",
-                   "empirical FPR with fresh noise on the poisoned model", rate_ci(sum(v < Z_1PCT for v in fresh), len(fresh)), ci_contains(0.01)),
-        make_claim(f"P1.mia_looks_successful.{ds}", PAPER, f"after approximate unlearning ({b:g}% budget) a loss-threshold MIA finds TPR ≈ FPR on the poisons",
-                   "loss-MIA TPR at FPR 1%, pooled over methods and seeds",
-                   rate_ci(round(sum(mia) * n_forget), len(mia) * n_forget), ci_below(0.05)),
+                   "empirical FPR with fresh noise on the poisoned model", rate_ci(sum(v < Z_1PCT for v in fresh), len(fresh)),
+                   ci_contains(0.01), unit="fresh noise draw", min_n=1, sanity=True),
+        make_claim(f"P1.mia_looks_successful.{ds}", PAPER,
+                   f"after approximate unlearning ({b:g}% budget) a membership-inference attack finds (almost) nothing of the poisons",
+                   "calibrated-MIA TPR@1% after unlearning, as a fraction of its excess over FPR before (none), paired per seed, "
+                   "mean over methods that acted", mean_ci(left), ci_below(0.25), unit=UNIT, direction="MIA: TPR ≈ FPR",
+                   reqs=[bites, has_power, some]),
         make_claim(f"P1.gus_still_detects.{ds}", PAPER, f"after approximate unlearning ({b:g}% budget) GUS still detects the poisons",
-                   "fraction of (method, seed) runs with GUS z < Φ⁻¹(0.01)", rate_ci(detected, len(runs)), ci_above(0.5)),
+                   "share of methods that acted with GUS z < Φ⁻¹(0.01), per seed", mean_ci(detected), ci_above(0.5), unit=UNIT,
+                   direction="GUS stays far from 0", reqs=[bites, some]),
     ]
 
 
 def tradeoff_claims(tuning: dict) -> list:
-    """GA and NegGrad+ trade accuracy for removal: over each lr grid, removal and accuracy loss rise together."""
+    """GA and NegGrad+ trade accuracy for removal: over each dense lr grid (mean over tuning seeds),
+    removal and validation-accuracy drop rise together.  One ρ per setting; the CI runs over settings."""
     out = []
     for m in ("ga", "neggrad_plus"):
-        rhos = []
+        rhos, flat = [], []
         for key, runs in sorted(tuning.items()):
             if key[2] != m:
                 continue
-            grid, ref = runs[0]["grid"], runs[0]["reference"]
-            removal = [ref["effect"] - g["effect"] for g in grid]
-            drop = [ref["test_accuracy"] - g["test_accuracy"] for g in grid]
-            rho = sps.spearmanr(removal, drop).statistic
-            rhos.append(0.0 if np.isnan(rho) else float(rho))
-        if rhos:
+            grid = runs[0]["grid"]
+            removal, drop = [g["removal"] for g in grid], [g["accuracy_drop"] for g in grid]
+            rho = float(sps.spearmanr(removal, drop).statistic) if len(grid) > 2 else float("nan")
+            if np.isnan(rho):
+                flat.append("/".join(key[:2]))
+            else:
+                rhos.append(rho)
+        if rhos or flat:
+            est = mean_ci(rhos) if rhos else Estimate(float("nan"), float("nan"), float("nan"), 0)
             out.append(make_claim(f"P1.tradeoff.{m}", PAPER, f"{m} buys removal with test accuracy",
-                                  "Spearman ρ(removal, accuracy drop) over the lr grid, mean over attacks", mean_ci(rhos), mean_above(0.5)))
+                                  "Spearman ρ(removal, validation-accuracy drop) over the lr grid, per setting", est, mean_above(0.5),
+                                  unit="setting (dataset × attack)", direction="trade-off",
+                                  reqs=[requires(not flat, f"removal or accuracy constant over the grid in {flat}: ρ undefined")]))
     return out
 
 
 def hypothesis_claims(hyp: list) -> list:
     last = [m["rows"][-1] for m in hyp]
-    ratio = mean_ci([r["shift_poisons"] / r["shift_random"] for r in last])
-    cos = mean_ci([r["cos_gd_needed"] for r in last])
     f = last[0]["fraction"]
     return [
         make_claim("P1.h1.poison_shift_exceeds_random", PAPER, f"H1: removing the poisons ({f:.0%} of D) moves the convex optimum further than removing as many random points",
-                   "‖θ(D) − θ(D∖poisons)‖ / ‖θ(D) − θ(D∖random)‖", ratio, ci_above(1.5)),
+                   "‖θ(D) − θ(D∖poisons)‖ / ‖θ(D) − θ(D∖random)‖", mean_ci([r["shift_poisons"] / r["shift_random"] for r in last]),
+                   ci_above(1.5), unit=UNIT, direction="much further"),
         make_claim("P1.h2.gd_orthogonal_to_needed_shift", PAPER, "H2: the GD-on-retain direction is nearly orthogonal to θ_retrain − θ",
-                   "cos(−∇L(θ; D_r), θ_retrain − θ)", cos, NEAR_ZERO),
+                   "cos(−∇L(θ; D_r), θ_retrain − θ)", mean_ci([r["cos_gd_needed"] for r in last]), NEAR_ZERO, unit=UNIT, direction="≈ 0"),
     ]
 
 

@@ -18,7 +18,7 @@ import torch
 from ...compute import Meter
 from ...config import typed
 from ...io import load_torch, read_json, save_torch
-from ...metrics.loss_mia import tpr_at_fpr
+from ...metrics.calibrated_mia import calibrated_tpr
 from ...models import build
 from ...registries import JOBS
 from ...seeding import derive
@@ -40,11 +40,28 @@ def split(b: dict):
     return (b["x"][keep], b["y"][keep]), (b["x"][b["forget"]], b["y"][b["forget"]])
 
 
-def evaluate(model, b: dict, scenario, meter) -> dict:
-    """Effect (scenario), clean test accuracy and the loss-MIA TPR at FPR 1% on the forget set."""
+def evaluate(model, b: dict, scenario, meter, reference=None) -> dict:
+    """Effect (scenario), clean test accuracy and — where the scenario defines non-members and a
+    reference model exists — the calibrated MIA's TPR at FPR 1% on the forget set."""
     retain, forget = split(b)
-    return {**scenario.effect(model, b, meter), "test_accuracy": accuracy(model, b["x_test"], b["y_test"]),
-            "mia_tpr_at_1pct": tpr_at_fpr(model, forget, (b["x_test"], b["y_test"]))}
+    out = {**scenario.effect(model, b, meter), "test_accuracy": accuracy(model, b["x_test"], b["y_test"])}
+    if reference is not None:
+        out["mia_tpr_at_1pct"] = calibrated_tpr(model, reference, forget, (b["x_nonmember"], b["y_nonmember"]))
+    return out
+
+
+def mia_reference(spec: JobSpec, b: dict, state: dict | None, device):
+    """The calibrated MIA's reference model: trained on D_r (never on the poisons) in the poison job,
+    for scenarios that define non-members; None elsewhere."""
+    if "x_nonmember" not in b:
+        return None
+    model = fresh_model(spec, b, "mia-reference", device)
+    if state is None:
+        retain, _ = split(b)
+        fit(model, *retain, spec.setting.train, derive(spec.seed, "mia-reference"), Meter(), desc="MIA reference")
+    else:
+        model.load_state_dict(state)
+    return model
 
 
 @JOBS.register("poison_unlearning.poison")
@@ -56,10 +73,12 @@ def poison(ctx) -> dict:
     model = fresh_model(spec, b, "model", ctx.device)
     hist = fit(model, b["x"], b["y"], spec.setting.train, derive(spec.seed, "train"), ctx.meter,
                checkpoint=ctx.work_dir() / "train.ckpt", desc=f"{spec.setting.dataset}/{spec.setting.attack}")
-    save_torch(ctx.outputs["model"], {"state": model.state_dict(), "bundle": b})
+    reference = mia_reference(spec, b, None, ctx.device)
+    save_torch(ctx.outputs["model"], {"state": model.state_dict(), "bundle": b,
+                                      "mia_reference": None if reference is None else reference.state_dict()})
     (ctx.work_dir() / "train.ckpt").unlink(missing_ok=True)
     ctx.record.log_curve("train_loss", hist.loss)
-    out = {**evaluate(model, b, scenario, Meter()), "n_train": len(b["y"]), "n_forget": len(b["forget"]),
+    out = {**evaluate(model, b, scenario, Meter(), reference), "n_train": len(b["y"]), "n_forget": len(b["forget"]),
            "attack_grad_evals": attack_meter.grad_evals, "train_loss": hist.loss}
     if spec.setting.attack == "gaussian":  # the analytic threshold checked with noise never trained on
         fresh = torch.randn(b["noise"].shape, generator=torch.Generator().manual_seed(derive(spec.seed, "fresh-noise")))
@@ -124,7 +143,7 @@ def unlearn_job(ctx) -> dict:
             b = s["bundle"]
             cell = dataclasses.replace(spec, seed=seed, budget_pct=budget)
             model = run_unlearning(cell, b, s["state"], method_hp(spec, chosen), ctx.device, ctx.meter)
-            out = evaluate(model, b, scenario, Meter())
+            out = evaluate(model, b, scenario, Meter(), mia_reference(cell, b, s.get("mia_reference"), ctx.device))
             if spec.setting.attack == "gaussian":
                 out["gus_scores"] = scenario.scores(model, b, Meter()).tolist()
             per_seed[str(seed)] = out

@@ -48,7 +48,11 @@ def clean_model(setting: Setting, b: dict, seed: int, meter, device):
 
 
 class Gaussian:
-    """x_i ← x_i + ξ_i on a random fraction; effect = −z of GUS (z = √p·Î, N(0,1) when unlearned)."""
+    """x_i ← x_i + ξ_i on a random fraction; effect = −z of GUS (z = √p·Î, N(0,1) when unlearned).
+    The calibrated MIA's non-members are test images with fresh noise of the same σ: the poisons'
+    distribution, never trained on."""
+
+    MIA_NONMEMBERS = 1000
 
     def craft(self, setting, seed, meter, device):
         b = image_data(setting, seed)
@@ -57,6 +61,9 @@ class Gaussian:
         b["x"], b["forget"], b["noise"] = gaussian(b["x"], setting.attack_args.get("fraction", 0.02), sigma, seed,
                                                    setting.attack_args.get("clip", False))
         b["sigma"] = sigma
+        x_out = b["x_test"][: self.MIA_NONMEMBERS]
+        b["x_nonmember"] = x_out + sigma * torch.randn(x_out.shape, generator=generator(seed, "mia-nonmember-noise"))
+        b["y_nonmember"] = b["y_test"][: self.MIA_NONMEMBERS]
         return b
 
     def effect(self, model, b, meter):

@@ -1,21 +1,25 @@
 """``relearning.summarise``: the table, the claims and the figures of P4.
 
-Claims (criteria fixed before any run; PAPERS.md §P4 "Claims to check"):
+Claims (criteria fixed before any run; PAPERS.md §P4 "Claims to check"). The unit is the unlearned
+model (one per seed, all from the one original model): DiMRA's results are averaged over the
+auxiliary sets within a seed first, so the CI runs over seeds only.
   * ``P4.<m>.ua`` — each finetuning-based baseline reaches high UA: ci95 low of UA > 0.8;
   * ``P4.<m>.quality`` — … with a small quality cost: ci95 high of the Fréchet ratio
     (unlearned / original model) < 1.5;
   * ``P4.<m>.dimra_relearns`` — DiMRA brings c_f back for finetuning-based methods: ci95 low of the
-    c_f rate after DiMRA (1 − UA, pooled over auxiliary sets and seeds) > 0.5;
+    c_f rate after DiMRA (1 − UA) > 0.5; untestable where the method did not unlearn (mean UA < 0.8);
   * ``P4.<dimum>.ua_under_dimra`` — DiMUM keeps UA high under DiMRA: ci95 low of UA after DiMRA > 0.8;
+    untestable where DiMUM did not unlearn or DiMRA brings back no baseline (no attack to resist);
   * ``P4.<dimum>.quality`` — … and keeps quality: the same Fréchet-ratio criterion as the baselines;
-  * ``P4.retrain.not_relearned`` — the control: ci95 low of UA after DiMRA on the retrained model > 0.8.
+  * ``P4.retrain.not_relearned`` — the control: ci95 low of UA after DiMRA on the retrained model > 0.8;
+    untestable when DiMRA brings back no baseline.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 
-from ...claims import ci_above, ci_below, make_claim
+from ...claims import ci_above, ci_below, make_claim, requires, tally
 from ...io import read_json, write_json
 from ...registries import JOBS
 from ...report.tables import write_table
@@ -42,33 +46,35 @@ def collect(ctx):
     return unl, att
 
 
+UNIT = "unlearned model (seed)"
+UNLEARNED = 0.8  # UA before DiMRA below which there is nothing for DiMRA to bring back
+
+
 def claims_for(names, kinds, unl, att, original, aux_sets, seeds):
-    out = []
     fd0 = original["frechet"]
+    ua = {n: [unl[(n, s)]["ua"] for s in seeds] for n in names}
+    after = {n: [sum(att[(n, a, s)]["ua"] for a in aux_sets) / len(aux_sets) for s in seeds] for n in names}
+    unlearned = {n: requires(sum(ua[n]) / len(seeds) >= UNLEARNED,
+                             f"{n} did not unlearn (mean UA {sum(ua[n]) / len(seeds):.2f} < {UNLEARNED})") for n in names}
+    relearns = {n: make_claim(f"P4.{n}.dimra_relearns", PAPER, f"DiMRA brings the forgotten class back after {n}",
+                              "c_f rate after DiMRA (1 − UA), mean over aux sets per seed", mean_ci([1 - u for u in after[n]]),
+                              ci_above(0.5), unit=UNIT, direction="c_f returns", reqs=[unlearned[n]])
+                for n in names if kinds[n] == "finetuning"}
+    bites = requires(any(c.holds for c in relearns.values()), "DiMRA brings c_f back after no finetuning baseline: no attack to resist")
+    out = []
     for name in names:
-        ua = [unl[(name, s)]["ua"] for s in seeds]
-        ratio = [unl[(name, s)]["frechet"] / fd0 for s in seeds]
-        after = [att[(name, a, s)]["ua"] for a in aux_sets for s in seeds]
-        kind = kinds[name]
         quality = make_claim(f"P4.{name}.quality", PAPER, f"{name} keeps retained-class quality (small cost)",
-                             "Fréchet ratio unlearned/original (classifier features)", mean_ci(ratio), ci_below(1.5))
-        if kind == "finetuning":
-            out += [
-                make_claim(f"P4.{name}.ua", PAPER, f"{name} reaches high unlearning accuracy", "UA", mean_ci(ua),
-                           ci_above(0.8), paper_value=None),
-                quality,
-                make_claim(f"P4.{name}.dimra_relearns", PAPER, f"DiMRA brings the forgotten class back after {name}",
-                           "c_f rate after DiMRA (1 − UA), all aux sets", mean_ci([1 - u for u in after]), ci_above(0.5)),
-            ]
-        elif kind == "dimum":
-            out += [
-                make_claim(f"P4.{name}.ua_under_dimra", PAPER, f"{name} keeps UA high under DiMRA",
-                           "UA after DiMRA, all aux sets", mean_ci(after), ci_above(0.8)),
-                quality,
-            ]
+                             "Fréchet ratio unlearned/original (classifier features)", mean_ci([unl[(name, s)]["frechet"] / fd0 for s in seeds]),
+                             ci_below(1.5), unit=UNIT, direction="small cost")
+        under = lambda claim_id, text, reqs: make_claim(claim_id, PAPER, text, "UA after DiMRA, mean over aux sets per seed",
+                                                        mean_ci(after[name]), ci_above(0.8), unit=UNIT, direction="UA stays high", reqs=reqs)
+        if kinds[name] == "finetuning":
+            out += [make_claim(f"P4.{name}.ua", PAPER, f"{name} reaches high unlearning accuracy", "UA", mean_ci(ua[name]),
+                               ci_above(0.8), unit=UNIT, direction="high UA"), quality, relearns[name]]
+        elif kinds[name] == "dimum":
+            out += [under(f"P4.{name}.ua_under_dimra", f"{name} keeps UA high under DiMRA", [unlearned[name], bites]), quality]
         else:
-            out.append(make_claim(f"P4.{name}.not_relearned", PAPER, "DiMRA does not bring c_f back in the retrained model",
-                                  "UA after DiMRA, all aux sets", mean_ci(after), ci_above(0.8)))
+            out.append(under(f"P4.{name}.not_relearned", "DiMRA does not bring c_f back in the retrained model", [bites]))
     return out
 
 
@@ -141,4 +147,4 @@ def summarise(ctx) -> None:
     for p in paths + [ctx.outputs["claims"]]:
         ctx.record.log_artifact(p)
     print(f"[summary] classifier test accuracy {clf['test_accuracy']:.4f}; "
-          f"{sum(c.holds for c in claims)}/{len(claims)} claims hold", flush=True)
+          f"claims {tally([c.to_dict() for c in claims])}", flush=True)
