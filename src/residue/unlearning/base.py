@@ -104,7 +104,7 @@ class Steps:
         params = [p for p in model.parameters() if p.requires_grad]
         self.opt = OPTIMIZERS.get("sgd", "optimizer")(params, lr, momentum, 0.0)
         self.sched = torch.optim.lr_scheduler.LambdaLR(self.opt, lambda s: SCHEDULES["linear"](s, horizon))
-        self.meter, self.taken = meter, 0
+        self.meter = meter
 
     def take(self, loss: Tensor, cost: int) -> None:
         self.meter.charge(cost)
@@ -112,7 +112,6 @@ class Steps:
         loss.backward()
         self.opt.step()
         self.sched.step()
-        self.taken += 1
 
     @property
     def lr(self) -> float:
