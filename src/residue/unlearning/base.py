@@ -5,7 +5,9 @@ model; the input model is never modified.  ``budget`` is the number of per-examp
 evaluations the method may spend (P1 sweeps it at 2–10% of ``TrainSpec.grad_evals(n)``, the cost
 of retraining).  A method is a function registered in ``UNLEARNING`` with the signature
 ``fn(model, retain, forget, seed, meter, **hp) -> None`` that edits its own copy in place and
-spends gradient evaluations only through ``meter`` (whose budget binds inside ``fit``).
+spends gradient evaluations only through ``meter`` (whose budget binds inside ``fit`` or
+:class:`Steps`).  Every training-based method decays its lr linearly to 0 over the steps its budget
+affords (:func:`fit_budget`, :class:`Steps`), so the scored last iterate is taken at lr → 0.
 """
 
 from __future__ import annotations
