@@ -61,6 +61,23 @@ def cross_entropy(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor) -> t
     return F.cross_entropy(model(x), y)
 
 
+def affordable_steps(n: int, spec: TrainSpec, meter: Meter) -> int:
+    """Steps ``fit`` takes on ``n`` examples before its epochs end or ``meter``'s budget binds.
+
+    An epoch is batches of ``b`` and a last, smaller one when ``b`` does not divide ``n``; the
+    loop stops at the first batch the budget cannot afford.  When ``left < n`` is what remains
+    for an epoch, its first ``left // b`` batches fit and its end (``n`` in all) never does.
+    """
+    per_epoch = -(-n // spec.batch_size)
+    if meter.budget is None or n == 0:
+        return spec.epochs * per_epoch
+    left = meter.budget - meter.grad_evals
+    full = left // n
+    if full >= spec.epochs:
+        return spec.epochs * per_epoch
+    return full * per_epoch + (left - full * n) // spec.batch_size
+
+
 def progress_enabled() -> bool:
     return os.environ.get("RESIDUE_PROGRESS", "1") != "0"
 
@@ -77,17 +94,20 @@ def fit(
     eval_data: tuple[torch.Tensor, torch.Tensor] | None = None,
     checkpoint: str | os.PathLike | None = None,
     desc: str = "train",
+    horizon: int | None = None,
 ) -> History:
     """Train ``model`` in place on ``(x, y)`` for ``spec.epochs`` epochs; return the history.
 
     Each step charges ``len(batch)`` gradient evaluations to ``meter``; when the meter's budget
-    cannot afford the next batch the loop stops early (this is how unlearning budgets bind).
+    cannot afford the next batch the loop stops early (this is how unlearning budgets bind).  The
+    lr schedule runs over ``horizon`` steps, by default ``spec.steps(n)``; budgeted unlearning
+    passes :func:`affordable_steps` so that a decaying schedule ends with the budget.
     """
     device = next(model.parameters()).device
     opt = OPTIMIZERS.get(spec.optimizer, "optimizer")(
         model.parameters(), spec.lr, spec.momentum, spec.weight_decay
     )
-    total = spec.steps(len(y))
+    total = spec.steps(len(y)) if horizon is None else horizon
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: SCHEDULES[spec.schedule](s, total))
     gen = generator(seed, "shuffle")
     hist, start = History(), 0

@@ -2,7 +2,8 @@
 θ ← θ − η(∇L(θ; D_r) + ν), ν ~ N(0, σ²I) (P1, method table, row "NGD").
 
 The noise enters through the loss: adding ⟨ν, θ⟩ (ν fresh per step, no gradient through ν)
-adds exactly ν to the gradient, so the shared loop ``fit`` runs it unchanged.
+adds exactly ν to the gradient, so the shared loop ``fit`` runs it unchanged.  The lr (and with
+it the noise step ην) decays linearly to 0 over the steps the budget affords.
 """
 
 import torch
@@ -10,8 +11,7 @@ import torch.nn.functional as F
 
 from ..registries import UNLEARNING
 from ..seeding import generator
-from ..training import fit
-from .base import steps_spec
+from .base import fit_budget
 
 
 @UNLEARNING.register("ngd")
@@ -22,5 +22,4 @@ def ngd(model, retain, forget, seed, meter, lr=0.01, batch_size=128, momentum=0.
         noise = sum((torch.randn(p.shape, generator=gen).to(p.device) * sigma * p).sum() for p in m.parameters())
         return F.cross_entropy(m(xb), yb) + noise
 
-    x, y = retain
-    fit(model, x, y, steps_spec(len(y), meter.budget, lr, batch_size, momentum), seed, meter, loss_fn=loss_fn, desc="ngd")
+    fit_budget(model, retain, seed, meter, lr, batch_size, momentum, desc="ngd", loss_fn=loss_fn)

@@ -1,9 +1,16 @@
 """SCRUB (Kurmanji et al. 2023; P1, method table, row "SCRUB").
 
-Teacher = the original model (frozen), student = the copy being unlearned.  Rounds alternate a
-max-step over D_f, maximising KL(p_T ‖ p_S) (for the first ``max_rounds`` rounds only, as in the
-original schedule), and a min-step over D_r, minimising α·KL(p_T ‖ p_S) + γ·CE, with
-distillation temperature T; both run through the shared ``fit`` until the budget is spent.
+Teacher = the original model (frozen), student = the copy being unlearned.  A max-step takes a
+forget batch (``forget_batch_size``, small as in the paper's code) and maximises KL(p_T ‖ p_S); a
+min-step takes a retain batch (``batch_size``) and minimises α·KL(p_T ‖ p_S) + γ·CE, both at
+distillation temperature T, with one SGD optimizer whose lr decays linearly to 0 over the run.
+
+Schedule (:func:`plan`), the paper's epochs counted in steps: each round is a max pass over D_f
+(⌈|D_f| / forget_batch_size⌉ max-steps) followed by a min pass over D_r, for as many rounds as
+``max_steps`` max-steps need (the last pass cut at ``max_steps``); then min-steps only, until the
+budget is spent.  When the budget cannot afford full retain passes between the max passes, each
+round's min pass is cut to an equal share of what the budget leaves after all ``max_steps``, so
+the max-steps are all taken whenever the budget affords ``max_steps · forget_batch_size``.
 """
 
 import copy
@@ -11,9 +18,8 @@ import copy
 import torch.nn.functional as F
 
 from ..registries import UNLEARNING
-from ..seeding import derive
-from ..training import fit
-from .base import steps_spec
+from ..seeding import generator
+from .base import Cycle, Steps
 
 
 def kl_teacher_student(teacher, student_logits, xb, T):
@@ -23,27 +29,43 @@ def kl_teacher_student(teacher, student_logits, xb, T):
     return F.kl_div(p_s, p_t, log_target=True, reduction="batchmean") * T * T
 
 
+def plan(n_forget: int, n_retain: int, batch_size: int, forget_batch_size: int, max_steps: int, budget: int) -> list[str]:
+    """SCRUB's step sequence, ``"max"`` and ``"min"``, cut where the budget stops affording steps."""
+    fb, rb = min(forget_batch_size, n_forget), min(batch_size, n_retain)
+    per_pass = -(-n_forget // fb)
+    rounds = -(-max_steps // per_pass)
+    room = max(budget - max_steps * fb, 0) // rb  # min-steps the budget leaves beside every max-step
+    gap = min(-(-n_retain // rb), room // rounds) if rounds else 0
+    sequence = []
+    for r in range(rounds):
+        sequence += ["max"] * min(per_pass, max_steps - r * per_pass) + ["min"] * gap
+    out, spent = [], 0
+    for label in sequence:
+        cost = fb if label == "max" else rb
+        if spent + cost > budget:
+            return out
+        out.append(label)
+        spent += cost
+    return out + ["min"] * ((budget - spent) // rb)
+
+
 @UNLEARNING.register("scrub")
 def scrub(model, retain, forget, seed, meter, lr=0.01, batch_size=128, momentum=0.9,
-          T=4.0, alpha=0.001, gamma=0.99, max_rounds=2):
+          T=4.0, alpha=0.001, gamma=0.99, forget_batch_size=16, max_steps=8):
     teacher = copy.deepcopy(model).eval()
     for p in teacher.parameters():
         p.requires_grad_(False)
-
-    def max_loss(m, xb, yb):
-        return -kl_teacher_student(teacher, m(xb), xb, T)
-
-    def min_loss(m, xb, yb):
-        logits = m(xb)
-        return alpha * kl_teacher_student(teacher, logits, xb, T) + gamma * F.cross_entropy(logits, yb)
-
-    rnd = 0
-    while meter.affordable(1):
-        spent = meter.grad_evals
-        s = derive(seed, f"scrub-round-{rnd}")
-        if rnd < max_rounds:
-            fit(model, *forget, steps_spec(len(forget[1]), 0, lr, batch_size, momentum), s, meter, loss_fn=max_loss, desc="scrub-max")
-        fit(model, *retain, steps_spec(len(retain[1]), 0, lr, batch_size, momentum), s, meter, loss_fn=min_loss, desc="scrub-min")
-        if meter.grad_evals == spent:  # the budget cannot afford another batch
-            break
-        rnd += 1
+    device = next(model.parameters()).device
+    cycles = {"max": (forget, Cycle(len(forget[1]), forget_batch_size, generator(seed, "scrub-forget"))),
+              "min": (retain, Cycle(len(retain[1]), batch_size, generator(seed, "scrub-retain")))}
+    labels = plan(len(forget[1]), len(retain[1]), batch_size, forget_batch_size, max_steps, meter.budget)
+    steps = Steps(model, lr, momentum, len(labels), meter)
+    model.train()
+    for label in labels:
+        (x, y), cycle = cycles[label]
+        idx = next(cycle)
+        xb, yb = x[idx].to(device), y[idx].to(device)
+        logits = model(xb)
+        kl = kl_teacher_student(teacher, logits, xb, T)
+        loss = -kl if label == "max" else alpha * kl + gamma * F.cross_entropy(logits, yb)
+        steps.take(loss, cycle.size)
