@@ -113,6 +113,8 @@ rule poison_unlearning_summarise:
         mia_fig=report("figures/poison_unlearning/mia_vs_gus.png", caption="../../report/poison_unlearning_mia.rst", category="poison_unlearning"),
         hyp_fig_pdf="figures/poison_unlearning/hypotheses.pdf",
         hyp_fig=report("figures/poison_unlearning/hypotheses.png", caption="../../report/poison_unlearning_hypotheses.rst", category="poison_unlearning"),
+        tuning_fig_pdf="figures/poison_unlearning/removal_vs_utility.pdf",
+        tuning_fig=report("figures/poison_unlearning/removal_vs_utility.png", caption="../../report/poison_unlearning_tuning.rst", category="poison_unlearning"),
     params:
         spec=lambda w: spec({}),
         wildcards=wildcards_json,

@@ -65,3 +65,10 @@ def test_every_cell_says_whether_the_method_acted(run):
     for c in cells.values():
         assert {"forget_accuracy_before", "forget_accuracy", "test_accuracy", "val_accuracy"} <= set(c)
     assert torch.isfinite(torch.tensor(cells["retrain"]["forget_loss"]))
+
+
+def test_removal_vs_utility_figure_draws_the_tuning_grid(run, tmp_path):
+    from residue.experiments.poison_unlearning.figures import removal_vs_utility
+    _, t, _ = run
+    paths = removal_vs_utility({("sklearn_descr", "backdoor", "cfk"): [t]}, tmp_path / "fig")
+    assert [p.suffix for p in paths] == [".png", ".pdf"] and all(p.stat().st_size > 0 for p in paths)

@@ -79,9 +79,8 @@ def tradeoff_claims(tuning: dict) -> list:
         for key, runs in sorted(tuning.items()):
             if key[2] != m:
                 continue
-            grid, ref = runs[0]["grid"], runs[0]["reference"]
-            removal = [ref["effect"] - g["effect"] for g in grid]
-            drop = [ref["test_accuracy"] - g["test_accuracy"] for g in grid]
+            grid = runs[0]["grid"]  # validation removal and accuracy drop, mean over the tuning seeds
+            removal, drop = [g["removal"] for g in grid], [g["drop"] for g in grid]
             rho = sps.spearmanr(removal, drop).statistic
             rhos.append(0.0 if np.isnan(rho) else float(rho))
         if rhos:
