@@ -61,6 +61,11 @@ def test_stronger_down_extends_towards_smaller_values():
     assert out["chosen"]["alpha"] == 1.0 and out["neighbour"]["alpha"] == 0.1 and out["neighbour_breaks"]
 
 
+def test_a_drop_equal_to_the_tolerance_is_within_despite_float32_rounding():
+    out = search(Axis("lr", 0.01, 0.1), lambda v: {"drop": 0.020000001, "effect": 0.0}, 0.02, 1, max_extend=0)
+    assert all(p["within"] for p in out["grid"])
+
+
 def test_bad_axis_and_choice_across_k():
     with pytest.raises(ConfigError, match="tune.lr"):
         Axis.parse({"lr": [0.2, 0.01]})

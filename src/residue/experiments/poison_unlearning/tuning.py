@@ -24,6 +24,8 @@ from typing import Callable
 
 from ...errors import ConfigError
 
+SLACK = 1e-6  # accuracies are float32 means: a drop of exactly 4/200 must not read as 0.0200001 > 0.02
+
 
 @dataclass(frozen=True)
 class Axis:
@@ -68,7 +70,7 @@ def search(axis: Axis, evaluate: Callable[[float], dict], tolerance: float, poin
     def run(step: int):
         v = value_at(axis.lo, step, points_per_decade)
         points[step] = {axis.name: v, **evaluate(v)}
-        points[step]["within"] = points[step]["drop"] <= tolerance
+        points[step]["within"] = points[step]["drop"] <= tolerance + SLACK
 
     for s in start_steps(axis, points_per_decade):
         run(s)
