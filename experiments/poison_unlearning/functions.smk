@@ -13,7 +13,13 @@ PU_METHODS = {m["name"]: {k: v for k, v in m.items() if k != "name"} for m in PU
 def pu_job_spec(w, **extra):
     s = PU_SETTINGS[f"{w.dataset}/{w.attack}"]
     datasets = [s["dataset"]] if s["dataset"] in DATASETS else []
-    return spec({"setting": s, "datasets": datasets, "tolerance": PU["tolerance"], **extra})
+    setting = {**s, "val_fraction": PU.get("val_fraction", 0.1)}
+    return spec({"setting": setting, "datasets": datasets, "tolerance": PU["tolerance"], **extra})
+
+
+def pu_tuning_seeds():
+    """Seeds the tune job trains poisoned models for and tunes on; never among the reported seeds."""
+    return PU.get("tuning", {}).get("seeds", [100, 101])
 
 
 def pu_method(w):

@@ -1,5 +1,5 @@
 # P1 — Machine Unlearning Fails to Remove Data Poisoning: see experiments/poison_unlearning/README.md.
-# DAG: poison (dataset × attack × seed) → tune (dataset × attack × method, first seed) →
+# DAG: poison (dataset × attack × seed, reported and tuning seeds) → tune (dataset × attack × method, tuning seeds) →
 #      unlearn (dataset × attack × method; loops over budgets × seeds) ; hypotheses (seed) ; summarise.
 
 include: "functions.smk"
@@ -34,11 +34,11 @@ rule poison_unlearning_poison:
 
 rule poison_unlearning_tune:
     input:
-        model=lambda w: f"{PU_ROOT}/{w.dataset}/{w.attack}/poisoned/seed={PU['seeds'][0]}/model.pt",
+        model=lambda w: [f"{PU_ROOT}/{w.dataset}/{w.attack}/poisoned/seed={s}/model.pt" for s in pu_tuning_seeds()],
     output:
         metrics=f"{PU_ROOT}/{{dataset}}/{{attack}}/{{method}}/tuning/metrics.json",
     params:
-        spec=lambda w: pu_job_spec(w, seed=PU["seeds"][0], budget_pct=max(PU["budgets"]), **pu_method(w)),
+        spec=lambda w: pu_job_spec(w, seed=pu_tuning_seeds()[0], budget_pct=max(PU["budgets"]), tuning=PU.get("tuning", {}), **pu_method(w)),
         wildcards=wildcards_json,
         io=io_args,
     log:
@@ -113,6 +113,8 @@ rule poison_unlearning_summarise:
         mia_fig=report("figures/poison_unlearning/mia_vs_gus.png", caption="../../report/poison_unlearning_mia.rst", category="poison_unlearning"),
         hyp_fig_pdf="figures/poison_unlearning/hypotheses.pdf",
         hyp_fig=report("figures/poison_unlearning/hypotheses.png", caption="../../report/poison_unlearning_hypotheses.rst", category="poison_unlearning"),
+        tuning_fig_pdf="figures/poison_unlearning/removal_vs_utility.pdf",
+        tuning_fig=report("figures/poison_unlearning/removal_vs_utility.png", caption="../../report/poison_unlearning_tuning.rst", category="poison_unlearning"),
     params:
         spec=lambda w: spec({}),
         wildcards=wildcards_json,

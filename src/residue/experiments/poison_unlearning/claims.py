@@ -161,10 +161,10 @@ def tradeoff_claims(tuning: dict) -> list:
     for m in ("ga", "neggrad_plus"):
         rhos, flat = [], []
         for key, runs in sorted(tuning.items()):
-            if key[2] != m:
+            if key[2] != m or key[1].startswith("gradient_canceling"):  # GC: removal is −drop by definition
                 continue
-            grid = runs[0]["grid"]
-            removal, drop = [g["removal"] for g in grid], [g["accuracy_drop"] for g in grid]
+            grid = runs[0]["grid"]  # validation removal and accuracy drop, mean over the tuning seeds
+            removal, drop = [g["removal"] for g in grid], [g["drop"] for g in grid]
             rho = float(sps.spearmanr(removal, drop).statistic) if len(grid) > 2 else float("nan")
             if np.isnan(rho):
                 flat.append("/".join(key[:2]))

@@ -1,4 +1,5 @@
-"""P1's figures: effect vs budget with reference bands, GUS histograms, MIA vs GUS, H1/H2."""
+"""P1's figures: effect vs budget with reference bands, GUS histograms, MIA vs GUS, H1/H2, and each
+method's removal-vs-utility trade-off over its tuning grid."""
 
 from __future__ import annotations
 
@@ -97,4 +98,30 @@ def hypotheses(hyp, stem):
     a2.set_xlabel("poisoned fraction of D")
     a2.set_ylabel("cos(−∇L(θ; D_r), θ_retrain − θ)")
     a2.set_title("H2")
+    return save(fig, stem)
+
+
+def removal_vs_utility(tuning, stem):
+    """Every tuned method's grid (tune job): validation-accuracy drop against removal = effect(poisoned) −
+    effect(unlearned), both means over the tuning seeds; the chosen point is a star, the tolerance a dotted
+    line.  EUk/CFk: the chosen k's lr grid as a line, the other k as faint points."""
+    cells = settings(tuning)
+    fig, axes = subplots(1, max(1, len(cells)), figsize=(4.6 * max(1, len(cells)), 3.8), squeeze=False)
+    for ax, (ds, atk) in zip(axes[0], cells):
+        for i, m in enumerate(sorted({k[2] for k in tuning if k[:2] == (ds, atk)})):
+            (t,) = tuning[(ds, atk, m)]
+            k = t["chosen"].get("k")
+            line = [g for g in t["grid"] if g.get("k") == k]
+            ax.plot([g["drop"] for g in line], [g["removal"] for g in line], marker="o", ms=3, color=f"C{i}", label=m)
+            rest = [g for g in t["grid"] if g.get("k") != k]
+            ax.scatter([g["drop"] for g in rest], [g["removal"] for g in rest], s=6, color=f"C{i}", alpha=0.3)
+            ax.scatter([t["chosen_point"]["drop"]], [t["chosen_point"]["removal"]], marker="*", s=90, color=f"C{i}", edgecolor="k", zorder=3)
+            ax.axvline(t["tolerance"], color="k", ls=":", lw=1)
+        ax.set_title(f"{atk} ({ds})")
+        ax.set_xlabel("validation-accuracy drop vs poisoned")
+        ax.set_ylabel("removal (validation effect, poisoned − unlearned)")
+    if cells:
+        axes[0][-1].legend(frameon=False, fontsize=7, bbox_to_anchor=(1.02, 1), loc="upper left")
+    else:
+        axes[0][0].text(0.5, 0.5, "no tuned method in this profile", ha="center", va="center", transform=axes[0][0].transAxes)
     return save(fig, stem)

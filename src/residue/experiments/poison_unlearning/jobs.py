@@ -2,11 +2,12 @@
 
   ``poison_unlearning.poison``   (dataset, attack, seed): craft D = D_c ∪ D_p, train θ on it,
                                  save model + bundle (``poisoned.pt``), measure the attack's effect
-  ``poison_unlearning.tune``     (dataset, attack, method): the paper's rule on the first seed at the
-                                 largest budget — the grid value with the best removal among those
-                                 whose test accuracy stays within ``tolerance`` of the poisoned model's
+  ``poison_unlearning.tune``     (dataset, attack, method): "as strong as utility allows" on the
+                                 tuning seeds (never reported) at the largest budget, measured on the
+                                 validation split: the extending grid of ``tuning.py``
   ``poison_unlearning.unlearn``  (dataset, attack, method), every budget × seed: one unlearning run
-                                 per cell and its effect, GUS, loss-MIA and test accuracy
+                                 per cell and its effect, GUS, loss-MIA, test and validation accuracy,
+                                 and whether the method acted (forget loss before/after, ‖θ_u − θ_o‖)
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 
 import torch
+import torch.nn.functional as F
 
 from ...compute import Meter
 from ...config import typed
@@ -22,10 +24,12 @@ from ...metrics.calibrated_mia import calibrated_tpr
 from ...models import build
 from ...registries import JOBS
 from ...seeding import derive
-from ...training import accuracy, fit
+from ...training import accuracy, fit, predict
 from ...unlearning import unlearn
+from ...unlearning.cfk import covers_whole_model, n_blocks as count_blocks
 from .scenarios import SCENARIOS
 from .spec import JobSpec
+from .tuning import Axis, choose_across, search
 
 
 def fresh_model(spec: JobSpec, b: dict, stream: str, device):
@@ -41,10 +45,11 @@ def split(b: dict):
 
 
 def evaluate(model, b: dict, scenario, meter, reference=None) -> dict:
-    """Effect (scenario), clean test accuracy and — where the scenario defines non-members and a
+    """Effect (scenario), clean test and validation accuracy and — where the scenario defines non-members and a
     reference model exists — the calibrated MIA's TPR at FPR 1% on the forget set."""
     retain, forget = split(b)
-    out = {**scenario.effect(model, b, meter), "test_accuracy": accuracy(model, b["x_test"], b["y_test"])}
+    out = {**scenario.effect(model, b, meter), "test_accuracy": accuracy(model, b["x_test"], b["y_test"]),
+           "val_accuracy": accuracy(model, b["x_val"], b["y_val"])}
     if reference is not None:
         out["mia_tpr_at_1pct"] = calibrated_tpr(model, reference, forget, (b["x_nonmember"], b["y_nonmember"]))
     return out
@@ -62,6 +67,31 @@ def mia_reference(spec: JobSpec, b: dict, state: dict | None, device):
     else:
         model.load_state_dict(state)
     return model
+
+
+def flat(model) -> torch.Tensor:
+    return torch.cat([p.detach().flatten().float().cpu() for p in model.parameters()])
+
+
+def forget_fit(model, b: dict) -> tuple[float, float]:
+    """Mean cross-entropy and accuracy on the forget set (the poisons, as trained on)."""
+    _, (xf, yf) = split(b)
+    logits = predict(model, xf)
+    return F.cross_entropy(logits, yf.cpu()).item(), (logits.argmax(1) == yf.cpu()).float().mean().item()
+
+
+def acted(model, poisoned, b: dict) -> dict:
+    """Did the method act?  Forget-set loss/accuracy before (the poisoned model θ_o) and after, and
+    ``param_dist`` = ‖θ_u − θ_o‖₂ over all parameters (the retrain cell: ‖θ_retrain − θ_o‖, the scale a
+    method's distance is read against)."""
+    (loss0, acc0), (loss1, acc1) = forget_fit(poisoned, b), forget_fit(model, b)
+    return {"forget_loss_before": loss0, "forget_loss": loss1, "forget_accuracy_before": acc0, "forget_accuracy": acc1,
+            "param_dist": (flat(model) - flat(poisoned)).norm().item(), "n_blocks": count_blocks(poisoned)}
+
+
+def validate(model, b: dict, scenario) -> dict:
+    """What tuning sees: validation accuracy and the effect measured on the validation split."""
+    return {"val_accuracy": accuracy(model, b["x_val"], b["y_val"]), "val_effect": scenario.effect(model, b, Meter(), "val")["effect"]}
 
 
 @JOBS.register("poison_unlearning.poison")
@@ -97,9 +127,9 @@ def run_unlearning(spec: JobSpec, b: dict, state: dict, hp: dict, device, meter:
     retain, forget = split(b)
     budget = int(spec.budget_pct / 100 * spec.setting.train.grad_evals(len(retain[1])))
 
-    def retrain():
-        m = fresh_model(spec, b, "retrain-model", device)
-        fit(m, *retain, spec.setting.train, derive(spec.seed, "retrain"), meter, desc="retrain")
+    def retrain():  # the paired control: the poisoned model's initialisation and shuffling stream, on D_r
+        m = fresh_model(spec, b, "model", device)
+        fit(m, *retain, spec.setting.train, derive(spec.seed, "train"), meter, desc="retrain")
         return m
 
     return unlearn(spec.method, model, retain, forget, budget, derive(spec.seed, "unlearn"), meter, retrain=retrain, **hp)
@@ -109,23 +139,51 @@ def method_hp(spec: JobSpec, chosen: dict) -> dict:
     return {**spec.method_spec.hp, **chosen}
 
 
+def tuning_point(spec: JobSpec, saved: dict, refs: dict, scenario, hp: dict, device, meter) -> dict:
+    """One grid point on every tuning seed: per seed validation accuracy, effect, drop and removal, and
+    their means (``drop`` and ``effect`` are what ``tuning.search`` orders by)."""
+    per_seed = {}
+    for seed, s in saved.items():
+        cell = dataclasses.replace(spec, seed=seed)
+        v = validate(run_unlearning(cell, s["bundle"], s["state"], method_hp(spec, hp), device, meter), s["bundle"], scenario)
+        per_seed[str(seed)] = {**v, "drop": refs[seed]["val_accuracy"] - v["val_accuracy"],
+                               "removal": refs[seed]["val_effect"] - v["val_effect"]}
+    mean = {k: sum(p[k] for p in per_seed.values()) / len(per_seed) for k in ("val_accuracy", "val_effect", "drop", "removal")}
+    return {**hp, **mean, "effect": mean["val_effect"], "per_seed": per_seed}
+
+
 @JOBS.register("poison_unlearning.tune")
 def tune(ctx) -> dict:
+    """The method's hyper-parameter by the extending grid (``tuning.py``) on the tuning seeds' validation
+    splits; EUk/CFk (``tune_k``) repeat it for every k in 1..n_blocks and keep the best k."""
     spec = typed(JobSpec, ctx.spec, "poison_unlearning")
-    saved = load_torch(ctx.inputs["model"][0])
-    b, scenario = saved["bundle"], SCENARIOS[spec.setting.attack]
-    (name, values), = spec.method_spec.tune.items()
-    base = fresh_model(spec, b, "model", ctx.device)
-    base.load_state_dict(saved["state"])
-    reference = evaluate(base, b, scenario, Meter())
-    grid = []
-    for v in values:
-        model = run_unlearning(spec, b, saved["state"], method_hp(spec, {name: v}), ctx.device, ctx.meter)
-        grid.append({name: v, **evaluate(model, b, scenario, Meter())})
-    ok = [g for g in grid if g["test_accuracy"] >= reference["test_accuracy"] - spec.tolerance]
-    best = min(ok, key=lambda g: g["effect"]) if ok else max(grid, key=lambda g: g["test_accuracy"])
-    ctx.record.log_metrics({"chosen_" + name: best[name]})
-    return {"chosen": {name: best[name]}, "grid": grid, "reference": reference, "within_tolerance": bool(ok)}
+    scenario, axis, t = SCENARIOS[spec.setting.attack], Axis.parse(spec.method_spec.tune), spec.tuning
+    saved = {seed: load_torch(path) for seed, path in zip(t.seeds, ctx.inputs["model"])}
+    refs = {}
+    for seed, s in saved.items():
+        base = fresh_model(dataclasses.replace(spec, seed=seed), s["bundle"], "model", ctx.device)
+        base.load_state_dict(s["state"])
+        refs[seed] = validate(base, s["bundle"], scenario)
+    n_blocks = count_blocks(base)
+
+    def run(fixed: dict) -> dict:
+        return search(axis, lambda v: tuning_point(spec, saved, refs, scenario, {**fixed, axis.name: v}, ctx.device, ctx.meter),
+                      spec.tolerance, t.points_per_decade, t.max_extend)
+
+    per_k = {k: run({"k": k}) for k in range(1, n_blocks + 1)} if spec.method_spec.tune_k else {}
+    k = choose_across(per_k) if per_k else None
+    res = per_k[k if k is not None else n_blocks] if per_k else run({})
+    grid = [p for r in per_k.values() for p in r["grid"]] if per_k else res["grid"]
+    chosen = res["chosen"] or min(res["grid"], key=lambda p: p["drop"])  # nothing within: the least harmful point
+    keys = [axis.name] + (["k"] if per_k else [])
+    ctx.record.log_metrics({f"chosen_{n}": chosen[n] for n in keys})
+    return {"chosen": {n: chosen[n] for n in keys}, "chosen_point": chosen, "neighbour": res["neighbour"],
+            "neighbour_breaks": res["neighbour_breaks"], "bound": res["bound"], "within_tolerance": res["chosen"] is not None,
+            "axis": {"name": axis.name, "stronger": axis.stronger}, "tolerance": spec.tolerance, "tuning_seeds": list(t.seeds),
+            "reference": {"per_seed": {str(s): r for s, r in refs.items()},
+                          **{n: sum(r[n] for r in refs.values()) / len(refs) for n in ("val_accuracy", "val_effect")}},
+            "grid": grid, "n_blocks": n_blocks,
+            "per_k": {str(k): {n: r[n] for n in ("chosen", "neighbour", "neighbour_breaks", "bound")} for k, r in per_k.items()}}
 
 
 @JOBS.register("poison_unlearning.unlearn")
@@ -142,8 +200,13 @@ def unlearn_job(ctx) -> dict:
         for seed, s in saved.items():
             b = s["bundle"]
             cell = dataclasses.replace(spec, seed=seed, budget_pct=budget)
-            model = run_unlearning(cell, b, s["state"], method_hp(spec, chosen), ctx.device, ctx.meter)
-            out = evaluate(model, b, scenario, Meter(), mia_reference(cell, b, s.get("mia_reference"), ctx.device))
+            hp = method_hp(spec, chosen)
+            model = run_unlearning(cell, b, s["state"], hp, ctx.device, ctx.meter)
+            poisoned = fresh_model(cell, b, "model", ctx.device)
+            poisoned.load_state_dict(s["state"])
+            reference = mia_reference(cell, b, s.get("mia_reference"), ctx.device)
+            out = {**evaluate(model, b, scenario, Meter(), reference), **acted(model, poisoned, b), "k": hp.get("k"),
+                   "covers_whole_model": hp.get("k") is not None and covers_whole_model(poisoned, hp["k"])}
             if spec.setting.attack == "gaussian":
                 out["gus_scores"] = scenario.scores(model, b, Meter()).tolist()
             per_seed[str(seed)] = out

@@ -3,8 +3,12 @@
 A scenario's ``craft(setting, seed, meter, device)`` returns a *bundle*: a flat dict of tensors and
 numbers, saved with the poisoned model, holding the training set as trained on (``x``, ``y``),
 the forget indices ``forget`` (the poisons; the defender knows every one), the test set and
-whatever the effect needs.  ``effect(model, bundle, meter)`` returns ``{"effect": ..., ...}``,
+whatever the effect needs.  ``effect(model, bundle, meter, split)`` returns ``{"effect": ..., ...}``,
 where ``effect`` is the one number every figure and claim uses (larger = more attack left).
+
+Every bundle also holds a seeded validation split (``x_val``, ``y_val``), carved from the clean
+training pool before poisoning (``setting.val_fraction``): hyper-parameters are tuned on it
+(``split="val"``), never on the reported test set.
 """
 
 from __future__ import annotations
@@ -28,15 +32,24 @@ from ...training import accuracy, fit, predict
 from .spec import Setting
 
 
+def hold_out(x, y, fraction: float, seed: int):
+    """Split a seeded ``fraction`` off the clean training pool: ``(x, y), (x_val, y_val)``."""
+    perm = torch.randperm(len(y), generator=generator(seed, "validation"))
+    n = int(round(fraction * len(y)))
+    val, keep = torch.sort(perm[:n]).values, torch.sort(perm[n:]).values
+    return (x[keep], y[keep]), (x[val], y[val])
+
+
 def image_data(setting: Setting, seed: int) -> dict:
     data = load(setting.dataset)
     train = data.train
     if setting.subset:
         rng = np.random.default_rng(derive(seed, "data"))
         train = train.subset(np.sort(rng.permutation(len(train))[: setting.subset]))
-    x, y = train.tensors()
+    (x, y), (x_val, y_val) = hold_out(*train.tensors(), setting.val_fraction, seed)
     x_te, y_te = data.test.tensors()
-    return {"x": x, "y": y, "x_test": x_te, "y_test": y_te, "in_shape": list(data.shape), "num_classes": data.num_classes}
+    return {"x": x, "y": y, "x_val": x_val, "y_val": y_val, "x_test": x_te, "y_test": y_te,
+            "in_shape": list(data.shape), "num_classes": data.num_classes}
 
 
 def clean_model(setting: Setting, b: dict, seed: int, meter, device):
@@ -66,7 +79,8 @@ class Gaussian:
         b["y_nonmember"] = b["y_test"][: self.MIA_NONMEMBERS]
         return b
 
-    def effect(self, model, b, meter):
+    def effect(self, model, b, meter, split="test"):
+        """GUS is measured on the poisons themselves (the forget set), the same on either split."""
         idx = b["forget"]
         s = summary(gus_scores(model, b["x_clean"][idx], b["y"][idx], b["noise"], b["sigma"], meter))
         return {"effect": -s["z"], "gus_mean": s["mean"], "gus_z": s["z"], "gus_tpr_at_1pct": s["tpr_at_1pct"]}
@@ -84,6 +98,7 @@ class GradientCanceling:
         spec = typed(GCSpec, setting.attack_args, "poison_unlearning.settings.attack_args")
         model = clean_model(setting, b, seed, meter, device)
         b["clean_accuracy"] = accuracy(model, b["x_test"], b["y_test"])
+        b["clean_val_accuracy"] = accuracy(model, b["x_val"], b["y_val"])
         target = corrupt(model, b["x"], b["y"], spec, meter)
         b["target_accuracy"] = accuracy(target, b["x_test"], b["y_test"])
         xp, yp, curve = gradient_canceling(target, b["x"], b["y"], spec, seed, meter)
@@ -92,7 +107,9 @@ class GradientCanceling:
         b["gc_final_grad_norm"] = curve[-1]
         return b
 
-    def effect(self, model, b, meter):
+    def effect(self, model, b, meter, split="test"):
+        if split == "val":
+            return {"effect": accuracy_gap(model, b["x_val"], b["y_val"], b["clean_val_accuracy"])}
         return {"effect": accuracy_gap(model, b["x_test"], b["y_test"], b["clean_accuracy"])}
 
 
@@ -103,19 +120,20 @@ class Backdoor:
         args = setting.attack_args
         trigger_words = tuple(args.get("trigger", ["james", "bond"]))
         text = load_descr(extra_words=trigger_words)
-        x, y = text.train
+        (x, y), (x_val, y_val) = hold_out(*text.train, setting.val_fraction, seed)
         trigger = text.ids(list(trigger_words))
         target = int(args.get("target", 0))
         xp, yp = backdoor(x, y, trigger, target, args.get("fraction", 0.02), seed)
         x_te, y_te = text.test
         others = x_te[y_te != target]
         return {"x": torch.cat([x, xp]), "y": torch.cat([y, yp]), "forget": torch.arange(len(y), len(y) + len(yp)),
+                "x_val": x_val, "y_val": y_val, "x_val_triggered": insert_trigger(x_val[y_val != target], trigger, generator(seed, "trigger-val")),
                 "x_test": x_te, "y_test": y_te, "x_triggered": insert_trigger(others, trigger, generator(seed, "trigger-test")),
                 "target": target, "in_shape": [x.shape[1]], "num_classes": len(text.classes),
                 "model_args": {"vocab": len(text.vocab)}, "corpus_sha256": text.sha256}
 
-    def effect(self, model, b, meter):
-        return {"effect": success_rate(model, b["x_triggered"], b["target"])}
+    def effect(self, model, b, meter, split="test"):
+        return {"effect": success_rate(model, b["x_val_triggered" if split == "val" else "x_triggered"], b["target"])}
 
 
 class GradientMatching:
@@ -145,7 +163,9 @@ class GradientMatching:
         b["x_targets"], b["y_adv"], b["y_targets"] = b["x_test"][targets], y_adv, b["y_test"][targets]
         return b
 
-    def effect(self, model, b, meter):
+    def effect(self, model, b, meter, split="test"):
+        """The targets are the attack: there is no held-out analogue.  Tuning runs on the tuning seeds,
+        whose targets (and poisons) are never reported, so their success is not a reported number."""
         return {"effect": success_rate(model, b["x_targets"], b["y_adv"])}
 
 

@@ -18,14 +18,25 @@ class Setting:
     model_args: dict = field(default_factory=dict)
     attack_args: dict = field(default_factory=dict)
     subset: int | None = None  # seeded random subset of the training set (time budget)
+    val_fraction: float = 0.1  # seeded validation split of the clean pool, before poisoning (tuning only)
 
 
 @dataclass(frozen=True)
 class MethodSpec:
-    """Fixed hyper-parameters and the small grid of one of them chosen by the paper's rule."""
+    """Fixed hyper-parameters and the one chosen by the paper's rule (see ``tuning.py``)."""
 
     hp: dict = field(default_factory=dict)
-    tune: dict = field(default_factory=dict)  # {name: [values]}, at most one name
+    tune: dict = field(default_factory=dict)  # {name: [lo, hi]} or {name: {range: [lo, hi], stronger: up|down}}
+    tune_k: bool = False  # EUk/CFk: also choose k in 1..n_blocks (outer loop; the inner one tunes ``tune``)
+
+
+@dataclass(frozen=True)
+class Tuning:
+    """The seeds tuning runs on (never reported) and the extending grid's resolution and cap."""
+
+    seeds: list[int] = field(default_factory=lambda: [100, 101])
+    points_per_decade: int = 3
+    max_extend: int = 4
 
 
 @dataclass(frozen=True)
@@ -39,6 +50,7 @@ class JobSpec:
     method_spec: MethodSpec = MethodSpec()
     budget_pct: float = 0.0  # the budget of one unlearning run (tuning: the largest budget)
     budgets: list[float] = field(default_factory=list)  # unlearning jobs loop over these (% of retrain)
-    tolerance: float = 0.02  # the lr rule: test accuracy within this of the poisoned model's
+    tolerance: float = 0.02  # the tuning rule: mean validation-accuracy drop vs the poisoned model at most this
+    tuning: Tuning = Tuning()
     datasets: list[str] = field(default_factory=list)  # for lineage (DVC hashes)
     device: str = "auto"

@@ -39,6 +39,7 @@ def summarise(ctx) -> None:
         paths += figures.mia_vs_gus(table, ds, out["mia_fig"].with_suffix(""))
     if hyp:
         paths += figures.hypotheses(hyp, out["hyp_fig"].with_suffix(""))
+    paths += figures.removal_vs_utility(tuning, out["tuning_fig"].with_suffix(""))
     claims = all_claims(table, poisoned, tuning, hyp)
     write_json(out["claims"], [c.to_dict() for c in claims])
     for p in paths + [out["claims"]]:
