@@ -7,8 +7,16 @@ from ...registries import JOBS
 from ...report.tables import write_table
 from ...stats import mean_ci
 from . import figures
-from .claims import all_claims
-from .collect import by_setting, cells
+from .claims import acted, all_claims, movement
+from .collect import REFERENCES, by_setting, cells
+
+
+def acted_cell(table, ds, atk, m, b) -> str:
+    """The table's "acted" column: the claims' rule (relative to GD at the same budget)."""
+    if m in REFERENCES:
+        return "-"
+    rel, rise = movement(table, ds, atk, m, b)
+    return f"{'yes' if acted(table, ds, atk, m, b).ok else '**no**'} ({rel:.2f}, {rise:+.2f})"
 
 
 def table_rows(table) -> list[dict]:
@@ -16,6 +24,7 @@ def table_rows(table) -> list[dict]:
     for (ds, atk, m, b), by_seed in sorted(table.items()):
         ms = [by_seed[s] for s in sorted(by_seed)]
         rows.append({"dataset": ds, "attack": atk, "method": m, "budget %": b, "seeds": len(ms),
+                     "acted (rel. ‖Δθ‖, Δ forget loss)": acted_cell(table, ds, atk, m, b),
                      "effect": mean_ci([x["effect"] for x in ms]).fmt(3),
                      "test accuracy": mean_ci([x["test_accuracy"] for x in ms]).fmt(3),
                      "calibrated MIA TPR@1%": mean_ci([x["mia_tpr_at_1pct"] for x in ms]).fmt(3) if "mia_tpr_at_1pct" in ms[0] else "-",
@@ -30,7 +39,8 @@ def summarise(ctx) -> None:
     tuning = by_setting(ctx.inputs.get("tuning", []))
     hyp = [read_json(p)["metrics"] for p in ctx.inputs.get("hypotheses", [])]
     out = ctx.outputs
-    paths = write_table(out["table"].with_suffix(""), table_rows(table), list(table_rows(table)[0]))
+    rows = table_rows(table)
+    paths = write_table(out["table"].with_suffix(""), rows, list(rows[0]))
     paths += figures.effect_vs_budget(table, out["effect_fig"].with_suffix(""))
     gaussian = [k for k in poisoned if k[1] == "gaussian"]
     if gaussian:
