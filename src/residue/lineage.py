@@ -23,9 +23,24 @@ def git_commit() -> str:
     return _git("rev-parse", "HEAD") or "unknown"
 
 
+# What can change a number: code, rules, configuration, data stages, the pinned environment.
+# Results, figures and prose are committed too, but writing them must not make a run "dirty".
+CODE_PATHS = ("src", "experiments/**/*.smk", "Snakefile", "config", "profiles", "scripts", "dvc.yaml", "dvc.lock",
+              "params.yaml", "pyproject.toml", "requirements.lock", "environment.yml", "Makefile")
+
+
+def _pathspec() -> list[str]:
+    return ["--", *(f":(glob){p}" if "*" in p else p for p in CODE_PATHS)]
+
+
 def git_dirty() -> bool:
-    """True when tracked files differ from the commit (results and data are not tracked by git)."""
-    return bool(_git("status", "--porcelain", "--untracked-files=no"))
+    """True when code or configuration (``CODE_PATHS``, tracked or new) differ from the commit."""
+    return bool(_git("status", "--porcelain", "--untracked-files=all", *_pathspec()))
+
+
+def code_diff() -> str:
+    """The uncommitted change to tracked code and configuration (empty when clean)."""
+    return _git("diff", "HEAD", "--no-color", *_pathspec())
 
 
 def dvc_hash(data_dir: str | os.PathLike, lock: str | os.PathLike = "dvc.lock") -> str:
