@@ -24,6 +24,7 @@ from ...registries import JOBS
 from ...seeding import derive
 from ...training import accuracy, fit
 from ...unlearning import unlearn
+from .control import control_effect
 from .scenarios import SCENARIOS
 from .spec import JobSpec
 
@@ -55,7 +56,7 @@ def poison(ctx) -> dict:
     b = scenario.craft(spec.setting, spec.seed, attack_meter, ctx.device)
     model = fresh_model(spec, b, "model", ctx.device)
     hist = fit(model, b["x"], b["y"], spec.setting.train, derive(spec.seed, "train"), ctx.meter,
-               checkpoint=ctx.work_dir() / "train.ckpt", desc=f"{spec.setting.dataset}/{spec.setting.attack}")
+               checkpoint=ctx.work_dir() / "train.ckpt", desc=f"{spec.setting.dataset}/{spec.setting.key}")
     save_torch(ctx.outputs["model"], {"state": model.state_dict(), "bundle": b})
     (ctx.work_dir() / "train.ckpt").unlink(missing_ok=True)
     ctx.record.log_curve("train_loss", hist.loss)
@@ -67,7 +68,7 @@ def poison(ctx) -> dict:
         out["fresh_noise_fpr_at_1pct"] = (scores < -2.3263478740408408).float().mean().item()
         out["fresh_noise_scores"] = scores.tolist()
         out["gus_scores"] = scenario.scores(model, b, Meter()).tolist()
-    out.update({k: v for k, v in b.items() if k in ("clean_accuracy", "target_accuracy", "gc_final_grad_norm")})
+    out.update({k: v for k, v in b.items() if k in ("clean_accuracy", "target_accuracy") or k.startswith("gc_")})
     return out
 
 
@@ -125,6 +126,8 @@ def unlearn_job(ctx) -> dict:
             cell = dataclasses.replace(spec, seed=seed, budget_pct=budget)
             model = run_unlearning(cell, b, s["state"], method_hp(spec, chosen), ctx.device, ctx.meter)
             out = evaluate(model, b, scenario, Meter())
+            if "control" in b:  # the method's own damage on a clean model (control.py)
+                out["control_effect"] = control_effect(cell, b, method_hp(spec, chosen), ctx.device, ctx.meter, run_unlearning)
             if spec.setting.attack == "gaussian":
                 out["gus_scores"] = scenario.scores(model, b, Meter()).tolist()
             per_seed[str(seed)] = out

@@ -18,6 +18,11 @@ class Setting:
     model_args: dict = field(default_factory=dict)
     attack_args: dict = field(default_factory=dict)
     subset: int | None = None  # seeded random subset of the training set (time budget)
+    name: str | None = None  # the setting's key in result paths and tables; default: the attack
+
+    @property
+    def key(self) -> str:
+        return self.name or self.attack
 
 
 @dataclass(frozen=True)
