@@ -98,3 +98,27 @@ def test_unclipped_poisons_may_leave_the_box_clipped_ones_do_not():
 def test_scaled_witness_needs_the_unclipped_variant():
     with pytest.raises(ConfigError, match="scale"):
         GCSpec(clip=True, scale=2.0)
+
+
+def test_control_unlearns_the_clean_model_on_clean_data_with_a_random_forget_set():
+    """control_effect runs the method on D_c (no poison), from the clean state, forgetting the control set."""
+    from residue.experiments.poison_unlearning.control import control_effect
+
+    x, y, clean = problem()
+    xp = torch.full((5, 1, 2, 2), 9.0)
+    b = {"x": torch.cat([x, xp]), "y": torch.cat([y, y[:5]]), "forget": torch.arange(150, 155), "x_test": x, "y_test": y,
+         "clean_accuracy": 0.9, "control": {"state": clean.state_dict(), "forget": torch.tensor([3, 7, 11, 19, 23]), "n_clean": 150}}
+    seen = {}
+
+    def run_unlearning(cell, bundle, state, hp, device, meter):
+        seen.update(x=bundle["x"], forget=bundle["forget"], state=state, hp=hp, cell=cell)
+        model = build("logreg", (1, 2, 2), 3)
+        model.load_state_dict(state)
+        return model
+
+    effect = control_effect("cell", b, {"lr": 0.1}, "cpu", Meter(), run_unlearning)
+    assert len(seen["x"]) == 150 and (seen["x"] != 9.0).all()  # the poisons are not in the control's data
+    assert seen["forget"].tolist() == [3, 7, 11, 19, 23] and seen["hp"] == {"lr": 0.1} and seen["cell"] == "cell"
+    assert seen["state"] is b["control"]["state"]
+    acc = (clean(x).argmax(1) == y).float().mean().item()
+    assert effect == pytest.approx(0.9 - acc)
