@@ -5,7 +5,7 @@ from residue.registries import DATASETS
 
 PU = config.get("poison_unlearning", {})
 PU_ROOT = "results/poison_unlearning"
-PU_SETTINGS = {f"{s['dataset']}/{s['attack']}": s for s in PU.get("settings", [])}
+PU_SETTINGS = {f"{s['dataset']}/{s.get('name') or s['attack']}": s for s in PU.get("settings", [])}  # {attack} wildcard = setting name
 PU_REFERENCE_BUDGET = {"none": 0, "retrain": 100}
 PU_METHODS = {m["name"]: {k: v for k, v in m.items() if k != "name"} for m in PU.get("methods", [])}
 

@@ -30,7 +30,7 @@ REL_PU_ROOT = f"results/poison_unlearning/{REL_PR.get('setting', '')}"
 def rel_pu_setting():
     dataset, attack = REL_PR["setting"].split("/")
     for s in REL_PU.get("settings", []):
-        if (s["dataset"], s["attack"]) == (dataset, attack):
+        if (s["dataset"], s.get("name") or s["attack"]) == (dataset, attack):
             return s
     raise ValueError(f"relearning.poison_relearn.setting {REL_PR['setting']!r} is not a poison_unlearning setting")
 

@@ -9,6 +9,11 @@ from ...io import read_json
 REFERENCES = ("none", "retrain")
 
 
+def key(setting: dict) -> str:
+    """A setting's name in paths and tables: ``name`` when given, else the attack."""
+    return setting.get("name") or setting["attack"]
+
+
 def cells(paths) -> dict:
     """{(dataset, attack, method, budget): {seed: metrics}} for the unlearning jobs."""
     out: dict = defaultdict(dict)
@@ -17,7 +22,7 @@ def cells(paths) -> dict:
         s = m["spec"]
         for budget, per_seed in m["metrics"]["per_budget"].items():
             for seed, metrics in per_seed.items():
-                out[(s["setting"]["dataset"], s["setting"]["attack"], s["method"], float(budget))][int(seed)] = {**metrics, "hp": m["metrics"]["hp"]}
+                out[(s["setting"]["dataset"], key(s["setting"]), s["method"], float(budget))][int(seed)] = {**metrics, "hp": m["metrics"]["hp"]}
     return dict(out)
 
 
@@ -27,8 +32,8 @@ def by_setting(paths) -> dict:
     for p in paths:
         m = read_json(p)
         s = m["spec"]
-        key = (s["setting"]["dataset"], s["setting"]["attack"]) + ((s["method"],) if m["job"].endswith("tune") else ())
-        out[key].append(m["metrics"])
+        ident = (s["setting"]["dataset"], key(s["setting"])) + ((s["method"],) if m["job"].endswith("tune") else ())
+        out[ident].append(m["metrics"])
     return dict(out)
 
 

@@ -27,6 +27,7 @@ from ...seeding import derive
 from ...training import accuracy, fit, predict
 from ...unlearning import unlearn
 from ...unlearning.cfk import covers_whole_model, n_blocks as count_blocks
+from .control import control_effect
 from .scenarios import SCENARIOS
 from .spec import JobSpec
 from .tuning import Axis, choose_across, search
@@ -102,7 +103,7 @@ def poison(ctx) -> dict:
     b = scenario.craft(spec.setting, spec.seed, attack_meter, ctx.device)
     model = fresh_model(spec, b, "model", ctx.device)
     hist = fit(model, b["x"], b["y"], spec.setting.train, derive(spec.seed, "train"), ctx.meter,
-               checkpoint=ctx.work_dir() / "train.ckpt", desc=f"{spec.setting.dataset}/{spec.setting.attack}")
+               checkpoint=ctx.work_dir() / "train.ckpt", desc=f"{spec.setting.dataset}/{spec.setting.key}")
     reference = mia_reference(spec, b, None, ctx.device)
     save_torch(ctx.outputs["model"], {"state": model.state_dict(), "bundle": b,
                                       "mia_reference": None if reference is None else reference.state_dict()})
@@ -116,7 +117,7 @@ def poison(ctx) -> dict:
         out["fresh_noise_fpr_at_1pct"] = (scores < -2.3263478740408408).float().mean().item()
         out["fresh_noise_scores"] = scores.tolist()
         out["gus_scores"] = scenario.scores(model, b, Meter()).tolist()
-    out.update({k: v for k, v in b.items() if k in ("clean_accuracy", "target_accuracy", "gc_final_grad_norm")})
+    out.update({k: v for k, v in b.items() if k in ("clean_accuracy", "target_accuracy") or k.startswith("gc_")})
     return out
 
 
@@ -207,6 +208,8 @@ def unlearn_job(ctx) -> dict:
             reference = mia_reference(cell, b, s.get("mia_reference"), ctx.device)
             out = {**evaluate(model, b, scenario, Meter(), reference), **acted(model, poisoned, b), "k": hp.get("k"),
                    "covers_whole_model": hp.get("k") is not None and covers_whole_model(poisoned, hp["k"])}
+            if "control" in b:  # the method's own damage on a clean model (control.py)
+                out["control_effect"] = control_effect(cell, b, hp, ctx.device, ctx.meter, run_unlearning)
             if spec.setting.attack == "gaussian":
                 out["gus_scores"] = scenario.scores(model, b, Meter()).tolist()
             per_seed[str(seed)] = out

@@ -18,7 +18,8 @@ import torch
 
 from ...attacks.backdoor import backdoor, insert_trigger
 from ...attacks.gaussian import gaussian
-from ...attacks.gradient_canceling import GCSpec, corrupt, gradient_canceling
+from ...attacks.gradient_canceling import (GCSpec, draw, flat_params, gradient_canceling, label_flip_target,
+                                           reachability, stationarity_grad)
 from ...attacks.gradient_matching import BrewSpec, brew
 from ...attacks.targets import pick_targets
 from ...config import typed
@@ -53,7 +54,7 @@ def image_data(setting: Setting, seed: int) -> dict:
 
 
 def clean_model(setting: Setting, b: dict, seed: int, meter, device):
-    """A model trained on the clean training set (GC corrupts it; gradient matching brews on it)."""
+    """A model trained on the clean training set (GC flips labels against it; gradient matching brews on it)."""
     torch.manual_seed(derive(seed, "clean-model"))
     model = build(setting.model, b["in_shape"], b["num_classes"], **setting.model_args).to(device)
     fit(model, b["x"], b["y"], setting.train, derive(seed, "clean"), meter, desc="clean model")
@@ -91,26 +92,44 @@ class Gaussian:
 
 
 class GradientCanceling:
-    """Indiscriminate: poisons appended to D_clean; effect = clean test accuracy − test accuracy."""
+    """Indiscriminate (Lu et al. 2023), on a convex victim trained to its optimum; effect = clean test
+    accuracy − test accuracy.  θ_p is a label-flip optimum, reachable by construction; the bundle
+    records the reachability numbers and, under ``control``, the clean model and a random forget
+    set of the poisons' size (the unlearning method's own damage, measured by the unlearn job)."""
 
     def craft(self, setting, seed, meter, device):
         b = image_data(setting, seed)
         spec = typed(GCSpec, setting.attack_args, "poison_unlearning.settings.attack_args")
+        wd = setting.train.weight_decay  # the victim's regulariser, part of the cancelled objective
         model = clean_model(setting, b, seed, meter, device)
+        x, y = b["x"].to(device), b["y"].to(device)
         b["clean_accuracy"] = accuracy(model, b["x_test"], b["y_test"])
         b["clean_val_accuracy"] = accuracy(model, b["x_val"], b["y_val"])
-        target = corrupt(model, b["x"], b["y"], spec, meter)
+        witness, start = draw(model, x, y, spec, seed)
+        target, _, yp = label_flip_target(model, x, y, witness, spec, wd, meter)
         b["target_accuracy"] = accuracy(target, b["x_test"], b["y_test"])
-        xp, yp, curve = gradient_canceling(target, b["x"], b["y"], spec, seed, meter)
-        b["forget"] = torch.arange(len(b["y"]), len(b["y"]) + len(yp))
-        b["x"], b["y"] = torch.cat([b["x"], xp]), torch.cat([b["y"], yp])
-        b["gc_final_grad_norm"] = curve[-1]
+        b.update(reachability(target, x, y, len(yp), wd, spec.clip))
+        xp, curve = gradient_canceling(target, x, y, x[start] * spec.scale, yp, spec, wd, meter)
+        b["gc_initial_grad_norm"], b["gc_final_grad_norm"] = curve[0], curve[-1]
+        b["gc_weight_decay"], b["target_params"] = wd, flat_params(target).cpu()
+        forget = torch.randperm(len(y), generator=generator(seed, "control-forget"))[: len(yp)]
+        b["control"] = {"state": {k: v.cpu() for k, v in model.state_dict().items()}, "forget": torch.sort(forget).values,
+                        "n_clean": len(y)}
+        b["forget"] = torch.arange(len(y), len(y) + len(yp))
+        b["x"], b["y"] = torch.cat([b["x"], xp.cpu()]), torch.cat([b["y"], yp.cpu()])
         return b
 
     def effect(self, model, b, meter, split="test"):
+        """The accuracy gap (on the validation split while tuning) and, on the test split, how far
+        ``model`` is from the optimum the poisons were made for: its stationarity gradient norm on
+        D_c ∪ D_p and its distance to θ_p."""
         if split == "val":
             return {"effect": accuracy_gap(model, b["x_val"], b["y_val"], b["clean_val_accuracy"])}
-        return {"effect": accuracy_gap(model, b["x_test"], b["y_test"], b["clean_accuracy"])}
+        device = next(model.parameters()).device
+        grad = stationarity_grad(model, b["x"].to(device), b["y"].to(device), b["gc_weight_decay"], len(b["y"]))
+        return {"effect": accuracy_gap(model, b["x_test"], b["y_test"], b["clean_accuracy"]),
+                "gc_victim_grad_norm": grad.norm().item(),
+                "gc_victim_target_distance": (flat_params(model).cpu() - b["target_params"]).norm().item()}
 
 
 class Backdoor:

@@ -19,6 +19,11 @@ class Setting:
     attack_args: dict = field(default_factory=dict)
     subset: int | None = None  # seeded random subset of the training set (time budget)
     val_fraction: float = 0.1  # seeded validation split of the clean pool, before poisoning (tuning only)
+    name: str | None = None  # the setting's key in result paths and tables; default: the attack
+
+    @property
+    def key(self) -> str:
+        return self.name or self.attack
 
 
 @dataclass(frozen=True)
