@@ -11,3 +11,7 @@ class ConfigError(ResidueError):
 
 class DataError(ResidueError):
     """A dataset file is missing, corrupted, or not what its manifest promises."""
+
+
+class CheckpointError(DataError):
+    """A saved model or checkpoint is missing, truncated or altered (its sha256 sidecar disagrees)."""
