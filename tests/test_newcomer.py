@@ -92,3 +92,75 @@ class _OneJob:
 
     def get(self, name, kind):
         return self.fn
+
+
+# --- validation gaps -----------------------------------------------------------------------
+
+def _smoke(**changes) -> dict:
+    import yaml
+
+    config = yaml.safe_load((ROOT / "config" / "smoke.yaml").read_text())
+    config.update(changes)
+    return config
+
+
+@pytest.mark.parametrize("name", ["tpu", "cuda:x", "gpu"])
+def test_an_unknown_device_is_one_line_with_the_allowed_names(name):
+    from residue.config import ConfigError, validate
+
+    with pytest.raises(ConfigError, match=r"at device: .* allowed: auto .*cpu, cuda, cuda:N or mps"):
+        validate(_smoke(device=name))
+
+
+@pytest.mark.parametrize("name", ["auto", "cpu", "cuda", "cuda:1", "mps"])
+def test_the_device_names_torch_understands_pass(name):
+    from residue.config import validate
+
+    validate(_smoke(device=name))
+
+
+def test_residue_device_beats_the_config_and_the_log_says_so(monkeypatch, capsys):
+    from residue import device
+
+    device.pick.cache_clear()
+    monkeypatch.setenv("RESIDUE_DEVICE", "cpu")
+    assert device.choose("cuda") == ("cpu", "RESIDUE_DEVICE")
+    assert str(device.pick("cuda")) == "cpu"
+    assert "device: cpu from RESIDUE_DEVICE=cpu (config says cuda)" in capsys.readouterr().err
+    monkeypatch.setenv("RESIDUE_DEVICE", "tpu")
+    with pytest.raises(Exception, match="RESIDUE_DEVICE: 'tpu' is not a device; allowed"):
+        device.choose("cpu")
+    monkeypatch.delenv("RESIDUE_DEVICE")
+    assert device.choose("cpu") == ("cpu", "config")
+    device.pick.cache_clear()
+
+
+def test_duplicate_seeds_are_an_error_in_every_seeds_list():
+    from residue.config import ConfigError, validate
+
+    config = _smoke()
+    config["baselines"]["seeds"] = [0, 0]
+    with pytest.raises(ConfigError, match=r"at baselines.seeds: \[0, 0\] repeats 0"):
+        validate(config)
+    config = _smoke()
+    config["relearning"]["seeds"] = [1, 2, 1]
+    with pytest.raises(ConfigError, match=r"at relearning.seeds: .*repeats 1"):
+        validate(config)
+
+
+def test_a_yaml_syntax_error_names_file_line_and_column(tmp_path):
+    from residue.config import ConfigError, load
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("profile: x\nexperiments: [baselines\ndevice: cpu\n")
+    with pytest.raises(ConfigError) as e:
+        load(bad)
+    assert str(e.value).startswith(f"{bad}:3:7: not valid YAML") and "\n" not in str(e.value)
+
+
+def test_a_missing_profile_names_the_available_ones(monkeypatch):
+    from residue.config import ConfigError, load
+
+    monkeypatch.chdir(ROOT)
+    with pytest.raises(ConfigError, match=r"config/smok.yaml not found \(profile 'smok'\); available profiles in config/: default, paper, smoke"):
+        load("config/smok.yaml")
