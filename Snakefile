@@ -7,6 +7,7 @@ from snakemake.utils import validate
 
 from residue.config import validate_or_exit
 from residue.lineage import export_run_context
+from residue.preflight import check_data_or_exit
 
 
 # A profile is one whole file: --configfile config/smoke.yaml replaces the default instead of
@@ -18,6 +19,7 @@ if not config:
 
 validate_or_exit(config)  # one line naming the key, exit 2, before any job starts
 validate(config, "config/schema.yaml")  # fills the schema's defaults
+check_data_or_exit(config)  # "data/<name> is missing/corrupted: run `make data`", before the DAG
 export_run_context(config)  # config hash and profile name, inherited by every job
 EXPERIMENTS = config["experiments"]
 

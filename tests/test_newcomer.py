@@ -164,3 +164,144 @@ def test_a_missing_profile_names_the_available_ones(monkeypatch):
     monkeypatch.chdir(ROOT)
     with pytest.raises(ConfigError, match=r"config/smok.yaml not found \(profile 'smok'\); available profiles in config/: default, paper, smoke"):
         load("config/smok.yaml")
+
+
+# --- missing or corrupted data: one line before any job ---------------------------------------
+
+def _digits_copy(tmp_path) -> Path:
+    import shutil
+
+    root = tmp_path / "data"
+    shutil.copytree(ROOT / "data" / "digits", root / "digits")
+    return root
+
+
+def test_the_preflight_names_the_datasets_a_profile_uses():
+    from residue.preflight import datasets_used
+
+    assert datasets_used(_smoke()) == ["digits", "fashion_mnist", "fb_mem_scenes"]
+    assert datasets_used({"experiments": ["baselines"], "baselines": {"runs": {"a": {"dataset": "digits"}}}}) == ["digits"]
+
+
+def test_a_corrupted_dataset_is_one_line_saying_make_data(tmp_path):
+    from residue.errors import DataError
+    from residue.preflight import check_dataset
+
+    root = _digits_copy(tmp_path)
+    check_dataset("digits", root)
+    f = root / "digits" / "train_y.npy"
+    data = bytearray(f.read_bytes())
+    data[-1] ^= 0x01
+    f.write_bytes(bytes(data))
+    with pytest.raises(DataError, match=r"data/digits is corrupted \(train_y.npy differs from its manifest\): run `make data`"):
+        check_dataset("digits", root)
+
+
+def test_a_missing_dataset_or_file_is_one_line_saying_make_data(tmp_path):
+    from residue.errors import DataError
+    from residue.preflight import check_dataset
+
+    root = _digits_copy(tmp_path)
+    (root / "digits" / "test_x.npy").unlink()
+    with pytest.raises(DataError, match=r"data/digits is missing test_x.npy: run `make data`"):
+        check_dataset("digits", root)
+    with pytest.raises(DataError, match=r"data/fashion_mnist is missing \(no manifest.json\): run `make data`"):
+        check_dataset("fashion_mnist", root)
+    with pytest.raises(DataError, match=r"run `make data-paper`"):
+        check_dataset("cifar10", root)
+
+
+# --- a stale Snakemake lock is cleared, a live one kept -----------------------------------------
+
+def _locked(tmp_path) -> Path:
+    locks = tmp_path / ".snakemake" / "locks"
+    locks.mkdir(parents=True)
+    (locks / "0.input.lock").write_text("results/x\n")
+    (locks / "0.output.lock").write_text("results/y\n")
+    return locks
+
+
+def test_a_stale_lock_is_cleared_with_a_one_line_notice(tmp_path):
+    from residue.preflight import clear_stale_lock
+
+    locks = _locked(tmp_path)
+    note = clear_stale_lock(tmp_path)
+    assert note.startswith("note: cleared a stale Snakemake lock") and "\n" not in note
+    assert not list(locks.glob("*.lock"))
+    assert clear_stale_lock(tmp_path) is None  # nothing left to do
+
+
+def test_the_lock_of_a_live_snakemake_is_kept(tmp_path, monkeypatch):
+    from residue import preflight
+
+    locks = _locked(tmp_path)
+    fake = tmp_path / "bin" / "snakemake"
+    fake.parent.mkdir()
+    fake.write_text("#!/bin/sh\nsleep 30\n")
+    fake.chmod(0o755)
+    proc = subprocess.Popen([str(fake)], cwd=tmp_path)  # a process named snakemake, running here
+    try:
+        note = preflight.clear_stale_lock(tmp_path)
+    finally:
+        proc.kill()
+        proc.wait()
+    assert "its lock is kept" in note and "snakemake --unlock" in note
+    assert len(list(locks.glob("*.lock"))) == 2
+
+
+# --- `python -m residue list` is fast and complete ------------------------------------------------
+
+def test_list_is_fast_and_names_every_registered_entry():
+    import time
+
+    import residue.registries as regs
+    from residue.registry import Registry
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    start = time.perf_counter()
+    out = subprocess.run([sys.executable, "-m", "residue", "list"], capture_output=True, text=True, env=env, check=True)
+    assert time.perf_counter() - start < 3.0  # it imported torch and every experiment: 6-7 s
+    listed = dict(line.split(": ", 1) for line in out.stdout.splitlines())
+    for reg in vars(regs).values():
+        if isinstance(reg, Registry):  # the slow, importing way agrees with the source scan
+            assert [n for n in listed[reg.kind].split(", ") if " " not in n] == reg.names(), reg.kind
+    assert "sklearn_descr" in listed["dataset"]
+
+
+# --- a failing job's one-line error is the last thing printed -------------------------------------
+
+def test_last_error_prints_the_newest_failed_jobs_error_line(tmp_path, monkeypatch, capsys):
+    import time
+
+    from residue.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "logs" / "a").mkdir(parents=True)
+    old = tmp_path / "logs" / "a" / "old.log"
+    old.write_text("error: an earlier failure\n")
+    time.sleep(0.05)
+    (tmp_path / ".snakemake").mkdir()
+    (tmp_path / ".snakemake" / "run-start").touch()
+    time.sleep(0.05)
+    new = tmp_path / "logs" / "a" / "new.log"
+    new.write_text("device: cpu from config=cpu\nerror: checkpoint results/m.pt is corrupted: delete it\n")
+    assert main(["last-error"]) == 0
+    err = capsys.readouterr().err
+    assert err == "error: checkpoint results/m.pt is corrupted: delete it  (full log: logs/a/new.log)\n"
+
+
+# --- jobs run with the project's interpreter, venv activated or not -------------------------------
+
+def test_jobs_run_with_the_interpreter_running_snakemake(tmp_path):
+    """A dry run with a PATH that has no venv (`python` is not the project's) prints job commands
+    that start with the interpreter running Snakemake, not a bare `python`."""
+    snakemake = Path(sys.executable).parent / "snakemake"
+    env = {"HOME": os.environ.get("HOME", "/tmp"), "PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT / "src"),
+           "OMP_NUM_THREADS": "1"}
+    out = subprocess.run([str(snakemake), "-n", "-p", "--cores", "1", "--configfile", "config/smoke.yaml",
+                          "--forceall", "baselines_summarise"],
+                         cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:] + out.stdout[-2000:]
+    commands = [ln for ln in (out.stdout + out.stderr).splitlines() if "-m residue job" in ln]
+    assert commands and all(ln.split()[0] == "Shell" or ln.split()[0] == sys.executable for ln in commands)
+    assert all(f"{sys.executable} -m residue job" in ln for ln in commands)
