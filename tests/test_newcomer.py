@@ -325,3 +325,23 @@ def test_the_readme_mlflow_snippet_runs_in_a_fresh_clone(tmp_path):
     out = subprocess.run([sys.executable, "-c", snippet], cwd=tmp_path, capture_output=True, text=True, env=env)
     assert out.returncode == 0, out.stderr
     assert "no mlruns.db here" in out.stdout and not (tmp_path / "mlruns.db").exists()
+
+
+def test_snakemake_dry_run_reports_corrupted_data_in_one_line(tmp_path):
+    """`snakemake -n` itself (not only `make`) notices a corrupted dataset, before the DAG."""
+    import shutil
+
+    data = _digits_copy(tmp_path)
+    for name in ("fashion_mnist", "fb_mem_scenes"):
+        (data / name).symlink_to(ROOT / "data" / name)
+    f = data / "digits" / "train_x.npy"
+    raw = bytearray(f.read_bytes())
+    raw[200] ^= 0x7F
+    f.write_bytes(bytes(raw))
+    (tmp_path / "config").mkdir()
+    shutil.copy(ROOT / "config" / "smoke.yaml", tmp_path / "config")
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    out = subprocess.run([str(Path(sys.executable).parent / "snakemake"), "-n", "--cores", "1", "-s", str(ROOT / "Snakefile"),
+                          "--configfile", "config/smoke.yaml"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 2
+    assert (out.stdout + out.stderr).strip() == "error: data/digits is corrupted (train_x.npy differs from its manifest): run `make data`"
