@@ -345,3 +345,29 @@ def test_snakemake_dry_run_reports_corrupted_data_in_one_line(tmp_path):
                           "--configfile", "config/smoke.yaml"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
     assert out.returncode == 2
     assert (out.stdout + out.stderr).strip() == "error: data/digits is corrupted (train_x.npy differs from its manifest): run `make data`"
+
+
+def test_make_reproduce_clears_a_stale_lock_before_snakemake(tmp_path, monkeypatch, capsys):
+    """The preflight `make reproduce` runs before Snakemake (checked with `make -n`), run on a
+    lock state made by hand: the lock is gone and the one-line notice printed."""
+    from residue.cli import main
+
+    recipe = subprocess.run(["make", "-n", "-o", ".venv/.installed", "-o", "data", "reproduce"], cwd=ROOT,
+                            capture_output=True, text=True, check=True).stdout.splitlines()
+    pre = next(i for i, ln in enumerate(recipe) if "-m residue preflight config/default.yaml --data --unlock" in ln)
+    assert pre < next(i for i, ln in enumerate(recipe) if ln.startswith("snakemake "))
+    locks = _locked(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    assert main(["preflight", str(ROOT / "config" / "smoke.yaml"), "--unlock"]) == 0
+    assert capsys.readouterr().err.startswith("note: cleared a stale Snakemake lock")
+    assert not list(locks.glob("*.lock"))
+
+
+def test_make_dry_run_is_a_summary_unless_verbose():
+    def recipe(*args):
+        return subprocess.run(["make", "-n", "-o", ".venv/.installed", "dry-run", *args], cwd=ROOT,
+                              capture_output=True, text=True, check=True).stdout
+
+    quiet, verbose = recipe(), recipe("VERBOSE=1")
+    assert "-n --quiet rules host" in quiet and "VERBOSE=1" in quiet
+    assert "-n -p" in verbose and "--quiet" not in verbose
