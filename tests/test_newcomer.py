@@ -371,3 +371,14 @@ def test_make_dry_run_is_a_summary_unless_verbose():
     quiet, verbose = recipe(), recipe("VERBOSE=1")
     assert "-n --quiet rules host" in quiet and "VERBOSE=1" in quiet
     assert "-n -p" in verbose and "--quiet" not in verbose
+
+
+def test_no_model_is_saved_or_loaded_around_the_checksum():
+    """Every saver goes through residue.io (the sidecar), so a corrupt file cannot slip through."""
+    def calls(path):  # code lines, not ``torch.load(...)`` in a docstring
+        return [ln for ln in path.read_text().splitlines()
+                if ("torch.save(" in ln or "torch.load(" in ln) and "``" not in ln]
+
+    offenders = [str(p.relative_to(ROOT)) for p in (ROOT / "src" / "residue").rglob("*.py")
+                 if p.name != "io.py" and calls(p)]
+    assert offenders == []
