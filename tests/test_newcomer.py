@@ -240,6 +240,11 @@ def test_the_lock_of_a_live_snakemake_is_kept(tmp_path, monkeypatch):
     fake.write_text("#!/bin/sh\nsleep 30\n")
     fake.chmod(0o755)
     proc = subprocess.Popen([str(fake)], cwd=tmp_path)  # a process named snakemake, running here
+    import time
+
+    deadline = time.time() + 10
+    while b"snakemake" not in Path(f"/proc/{proc.pid}/cmdline").read_bytes() and time.time() < deadline:
+        time.sleep(0.01)  # until it has exec'd
     try:
         note = preflight.clear_stale_lock(tmp_path)
     finally:
