@@ -65,6 +65,7 @@ def test_a_corrupt_resumable_checkpoint_is_discarded_with_one_warning(tmp_path, 
     assert resume_state(path) is None
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and err.startswith("warning:") and "training from the start" in err
+    assert err == f"warning: checkpoint {path} is corrupted (its sha256 does not match train.ckpt.sha256); discarding it and training from the start"
     assert not path.exists() and not checksum_path(path).exists()
 
 

@@ -105,15 +105,15 @@ def load_torch(path: str | os.PathLike, map_location: Any = "cpu", verify: bool 
     if verify:
         sidecar = checksum_path(path)
         if not sidecar.exists():
-            raise CheckpointError(f"checkpoint {path} has no checksum {sidecar.name} (written by an older version?): {fix}")
+            raise CheckpointError(f"checkpoint {path} has no checksum {sidecar.name} (written by an older version?)", fix)
         expected = sidecar.read_text().split()[0] if sidecar.read_text().strip() else ""
         if sha256_file(path) != expected:
-            raise CheckpointError(f"checkpoint {path} is corrupted (its sha256 does not match {sidecar.name}): {fix}")
+            raise CheckpointError(f"checkpoint {path} is corrupted (its sha256 does not match {sidecar.name})", fix)
     try:
         return torch.load(path, map_location=map_location, weights_only=True)
     except Exception as e:  # noqa: BLE001 - any unreadable file is the same user-facing problem
         reason = (str(e).strip().splitlines() or [type(e).__name__])[0][:120]
-        raise CheckpointError(f"checkpoint {path} cannot be read ({reason}): {fix}") from None
+        raise CheckpointError(f"checkpoint {path} cannot be read ({reason})", fix) from None
 
 
 def resume_state(checkpoint) -> dict | None:
@@ -125,7 +125,7 @@ def resume_state(checkpoint) -> dict | None:
     try:
         return load_torch(checkpoint)
     except CheckpointError as e:
-        print(f"warning: {e}; discarding it and training from the start", file=sys.stderr)
+        print(f"warning: {e.problem}; discarding it and training from the start", file=sys.stderr)
         Path(checkpoint).unlink(missing_ok=True)
         checksum_path(checkpoint).unlink(missing_ok=True)
         return None
