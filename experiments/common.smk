@@ -35,11 +35,11 @@ CONDA_ENV = str(Path(workflow.basedir) / "environment.yml")
 
 # Jobs run with the interpreter running Snakemake (it imported residue to read this file), so
 # `snakemake` works the same inside or outside `make` and with or without the venv activated.
-# It is a global that Snakemake fills in at run time: the rule's code (a rerun trigger) does
-# not change from one machine or checkout to another.
-PYTHON = shlex.quote(sys.executable)
+# Its path is written into the command (Snakemake's linter wants no outside variables in a shell
+# command), so a checkout's jobs re-run once if it is run by another interpreter: `.venv` moved.
+PYTHON = shlex.quote(sys.executable).replace("{", "{{{{").replace("}", "}}}}")  # formatted twice
 
 JOB = (
-    "{{PYTHON}} -m residue job {name} --threads {{threads}} "
+    PYTHON + " -m residue job {name} --threads {{threads}} "
     "--spec {{params.spec:q}} --wildcards {{params.wildcards:q}} {{params.io}} > {{log}} 2>&1"
 )

@@ -388,3 +388,9 @@ def test_no_model_is_saved_or_loaded_around_the_checksum():
     offenders = [str(p.relative_to(ROOT)) for p in (ROOT / "src" / "residue").rglob("*.py")
                  if p.name != "io.py" and calls(p)]
     assert offenders == []
+
+
+def test_the_workflow_lints_clean_with_the_interpreter_in_its_commands():
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
+    out = subprocess.run(["snakemake", "--lint"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert "good condition" in out.stdout + out.stderr, (out.stdout + out.stderr)[-2000:]
