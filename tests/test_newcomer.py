@@ -394,3 +394,15 @@ def test_the_workflow_lints_clean_with_the_interpreter_in_its_commands():
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
     out = subprocess.run(["snakemake", "--lint"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert "good condition" in out.stdout + out.stderr, (out.stdout + out.stderr)[-2000:]
+
+
+def test_the_device_used_is_a_tag_of_the_run(monkeypatch):
+    from residue import device
+    from residue.jobs import JobContext
+    from residue.tracking import JobRecord
+
+    device.pick.cache_clear()
+    monkeypatch.setenv("RESIDUE_DEVICE", "cpu")
+    ctx = JobContext("x.y", {"device": "auto"}, {}, {}, record=JobRecord("x", "x_y", {}, {}))
+    assert str(ctx.device) == "cpu" and ctx.record.tags["device"] == "cpu"
+    device.pick.cache_clear()

@@ -43,7 +43,12 @@ class JobContext:
 
     @property
     def device(self):
-        return pick(self.spec.get("device", "auto"))
+        """``RESIDUE_DEVICE`` beats the spec's ``device`` (see :mod:`residue.device`); the device
+        used is a tag of the MLflow run, beside the config's choice in its params."""
+        device = pick(self.spec.get("device", "auto"))
+        if self.record is not None:
+            self.record.tags["device"] = str(device)
+        return device
 
     def work_dir(self) -> Path:
         """A scratch folder for checkpoints, kept across interruptions (not a Snakemake output)."""
