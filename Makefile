@@ -17,10 +17,21 @@ export DO_NOT_TRACK := 1
 export HF_HUB_OFFLINE := 1
 export PYTHONHASHSEED := 0
 
-.PHONY: reproduce test setup data data-paper data-sources dry-run report ui lint bench clean
+.PHONY: reproduce check-profile test setup data data-paper data-sources dry-run report ui lint bench clean
 
-reproduce: data
-	snakemake --profile profiles/local --cores $(CORES) --configfile config/$(PROFILE).yaml
+SNAKEMAKE = snakemake --profile profiles/local --cores $(CORES) --configfile config/$(PROFILE).yaml
+# One line for a PROFILE typo, a bad config or missing/corrupted data, before anything runs.
+PREFLIGHT = $(BIN)/python -m residue preflight config/$(PROFILE).yaml
+# On failure, the failing job's one-line error is the last thing printed.
+LAST_ERROR = { s=$$?; $(BIN)/python -m residue last-error --since .snakemake/run-start; exit $$s; }
+
+reproduce: check-profile data
+	@$(PREFLIGHT) --data --unlock
+	@mkdir -p .snakemake && touch .snakemake/run-start
+	$(SNAKEMAKE) || $(LAST_ERROR)
+
+check-profile: $(STAMP)
+	@$(PREFLIGHT)
 
 test: data
 	pytest
@@ -48,11 +59,19 @@ data-paper: $(STAMP)
 	  'python -m residue data prepare cifar10 --source $${cifar10_dir} --out data/cifar10'
 	dvc repro prepare_cifar10
 
+# A summary (jobs per rule); VERBOSE=1 prints every job, its shell command and its reason.
 dry-run: $(STAMP)
-	snakemake --profile profiles/local --cores $(CORES) --configfile config/$(PROFILE).yaml -n
+	@$(PREFLIGHT) --data
+ifeq ($(VERBOSE),1)
+	$(SNAKEMAKE) -n -p
+else
+	@set -o pipefail; $(SNAKEMAKE) -n --quiet rules host 2>&1 | awk 'p == 0 {print} /^total /{p = 1}'
+	@echo "(a summary: every job, its command and its reason with VERBOSE=1 make dry-run)"
+endif
 
 report: $(STAMP)
-	snakemake --profile profiles/local --cores $(CORES) --configfile config/$(PROFILE).yaml --report results/report.html
+	@$(PREFLIGHT) --unlock
+	$(SNAKEMAKE) --report results/report.html
 
 lint: $(STAMP)
 	snakemake --lint

@@ -3,10 +3,13 @@
 # Each experiment's rules live in experiments/<name>/rules.smk; this file validates the config,
 # includes them and merges their claims into results/claims.json and results/REPORT.md.
 
+import sys
+
 from snakemake.utils import validate
 
 from residue.config import validate_or_exit
 from residue.lineage import export_run_context
+from residue.preflight import check_data_or_exit
 
 
 # A profile is one whole file: --configfile config/smoke.yaml replaces the default instead of
@@ -18,6 +21,8 @@ if not config:
 
 validate_or_exit(config)  # one line naming the key, exit 2, before any job starts
 validate(config, "config/schema.yaml")  # fills the schema's defaults
+if "--unlock" not in sys.argv:  # unlocking must work whatever state the data are in
+    check_data_or_exit(config)  # "data/<name> is missing/corrupted: run `make data`", before the DAG
 export_run_context(config)  # config hash and profile name, inherited by every job
 EXPERIMENTS = config["experiments"]
 

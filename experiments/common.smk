@@ -6,6 +6,8 @@
 # which writes metrics.json and one MLflow run.
 
 import json
+import shlex
+import sys
 from pathlib import Path
 
 
@@ -31,7 +33,13 @@ def wildcards_json(wildcards):
 # The software environment of every rule (used with --use-conda; documents it otherwise).
 CONDA_ENV = str(Path(workflow.basedir) / "environment.yml")
 
+# Jobs run with the interpreter running Snakemake (it imported residue to read this file), so
+# `snakemake` works the same inside or outside `make` and with or without the venv activated.
+# Its path is written into the command (Snakemake's linter wants no outside variables in a shell
+# command), so a checkout's jobs re-run once if it is run by another interpreter: `.venv` moved.
+PYTHON = shlex.quote(sys.executable).replace("{", "{{{{").replace("}", "}}}}")  # formatted twice
+
 JOB = (
-    "python -m residue job {name} --threads {{threads}} "
+    PYTHON + " -m residue job {name} --threads {{threads}} "
     "--spec {{params.spec:q}} --wildcards {{params.wildcards:q}} {{params.io}} > {{log}} 2>&1"
 )

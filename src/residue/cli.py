@@ -4,6 +4,7 @@
     python -m residue job NAME --spec JSON --output metrics=PATH ...      # a Snakemake job
     python -m residue check-config config/default.yaml                    # validate only
     python -m residue list                                                # every registry
+    python -m residue preflight config/default.yaml --data --unlock       # before `make reproduce`
 
 Errors a user can fix (:class:`residue.errors.ResidueError`) print one line and exit 2.
 """
@@ -44,13 +45,71 @@ def _check(args: argparse.Namespace) -> None:
     print(f"{args.path}: ok")
 
 
-def _list(args: argparse.Namespace) -> None:
+# Not a registered dataset (it is read from scikit-learn's install, not data/), but a config may
+# name it: listed so that `list` shows every name a config accepts.
+EXTRA_NAMES = {"dataset": ["sklearn_descr (text, poison_unlearning backdoor only)"]}
+
+
+def declared_names() -> dict[str, list[str]]:
+    """Every registry's names, read from the ``@REGISTRY.register("name")`` calls in the source
+    instead of importing the modules (importing torch, diffusers and every experiment took 6 s)."""
+    import ast
+    from pathlib import Path
+
     import residue.registries as regs
     from .registry import Registry
 
-    for reg in vars(regs).values():
-        if isinstance(reg, Registry):
-            print(f"{reg.kind}: {', '.join(reg.names())}")
+    root = Path(regs.__file__).parent
+    found: dict[str, list[str]] = {}
+    for var, reg in vars(regs).items():
+        if not isinstance(reg, Registry):
+            continue
+        base = root.joinpath(*reg.package.split(".")[1:])
+        files = sorted(base.rglob("*.py")) if base.is_dir() else [base.with_suffix(".py")]
+        names = found.setdefault(reg.kind, [])
+        for path in files:
+            for node in ast.walk(ast.parse(path.read_text(), str(path))):
+                if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                        and node.func.attr == "register" and isinstance(node.func.value, ast.Name)
+                        and node.func.value.id == var and node.args
+                        and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
+                    names.append(node.args[0].value)
+        names.sort()
+    return found
+
+
+def _list(args: argparse.Namespace) -> None:
+    for kind, names in declared_names().items():
+        print(f"{kind}: {', '.join(names + EXTRA_NAMES.get(kind, []))}")
+
+
+def _preflight(args: argparse.Namespace) -> None:
+    """What `make reproduce` / `make dry-run` run before Snakemake: the profile's config is
+    readable and valid, a stale lock is cleared, and (with --data) its datasets are intact."""
+    from .config import load
+    from .preflight import check_data, clear_stale_lock
+
+    config = load(args.path)
+    if args.data:
+        check_data(config)
+    if args.unlock and (note := clear_stale_lock(".")):
+        print(note, file=sys.stderr)
+
+
+def _last_error(args: argparse.Namespace) -> None:
+    """After a failed run: the one-line error of the newest job log written since ``--since``,
+    so that it is the last thing the user sees (Snakemake's own report comes before it)."""
+    from pathlib import Path
+
+    since = Path(args.since).stat().st_mtime if Path(args.since).exists() else 0.0
+    logs = sorted((p for p in Path(args.logs).rglob("*.log") if p.stat().st_mtime >= since),
+                  key=lambda p: p.stat().st_mtime, reverse=True)
+    for log in logs:
+        lines = [ln.strip() for ln in log.read_text(errors="replace").splitlines() if ln.strip()]
+        errors = [ln for ln in lines if ln.startswith("error:")]
+        if errors or lines:
+            print(f"{errors[-1] if errors else lines[-1]}  (full log: {log})", file=sys.stderr)
+            return
 
 
 def parser() -> argparse.ArgumentParser:
@@ -74,6 +133,15 @@ def parser() -> argparse.ArgumentParser:
     check.add_argument("path")
     check.set_defaults(fn=_check)
     sub.add_parser("list", help="list every registry").set_defaults(fn=_list)
+    pre = sub.add_parser("preflight", help="check a profile before a run (config, data, stale lock)")
+    pre.add_argument("path", help="the profile's config file, e.g. config/default.yaml")
+    pre.add_argument("--data", action="store_true", help="also check the datasets it uses")
+    pre.add_argument("--unlock", action="store_true", help="clear a stale Snakemake lock")
+    pre.set_defaults(fn=_preflight)
+    last = sub.add_parser("last-error", help="the newest failed job's one-line error")
+    last.add_argument("--since", default=".snakemake/run-start", help="only logs newer than this file")
+    last.add_argument("--logs", default="logs")
+    last.set_defaults(fn=_last_error)
     return p
 
 

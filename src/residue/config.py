@@ -56,6 +56,12 @@ def _message(error) -> str:
         return f"{error.instance!r} is not of type {error.validator_value}"
     if error.validator == "enum":
         return f"{error.instance!r} is not one of {', '.join(map(str, error.validator_value))}"
+    if error.validator == "pattern":  # the schema's description says what is allowed
+        allowed = error.schema.get("description", error.validator_value).split(";")[0].strip()
+        return f"{error.instance!r} is not allowed; allowed: {allowed}"
+    if error.validator == "uniqueItems":
+        dups = sorted({x for x in error.instance if error.instance.count(x) > 1}, key=str)
+        return f"{error.instance!r} repeats {', '.join(map(repr, dups))}; each entry must be distinct"
     return error.message
 
 
@@ -78,15 +84,32 @@ def validate_or_exit(config: dict, schema_path: str | Path = SCHEMA) -> None:
         raise SystemExit(2) from None
 
 
-def load(path: str | Path) -> dict:
-    """Read and validate a config file (``yaml.safe_load``: never constructs Python objects)."""
+def read(path: str | Path) -> dict:
+    """Read a config file (``yaml.safe_load``: never constructs Python objects) without
+    validating it; a missing file names the available profiles, a YAML error its line."""
     path = Path(path)
-    if not path.exists():
-        raise ConfigError(f"config file {path} not found")
+    if not path.is_file():
+        profiles = sorted(p.stem for p in path.parent.glob("*.yaml") if p.name != "schema.yaml")
+        hint = f"; available profiles in {path.parent}/: {', '.join(profiles)}" if profiles else ""
+        raise ConfigError(f"config file {path} not found (profile {path.stem!r}){hint}")
     try:
-        config = yaml.safe_load(path.read_text()) or {}
+        config = yaml.safe_load(path.read_text())
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
+        raise ConfigError(f"{where}: not valid YAML: {e.problem or e.context}") from None
     except yaml.YAMLError as e:
         raise ConfigError(f"{path} is not valid YAML: {str(e).splitlines()[0]}") from None
+    if config is None:
+        return {}
+    if not isinstance(config, dict):
+        raise ConfigError(f"{path}: the top level must be a mapping of keys, not a {type(config).__name__}")
+    return config
+
+
+def load(path: str | Path) -> dict:
+    """Read and validate a config file."""
+    config = read(path)
     validate(config)
     return config
 

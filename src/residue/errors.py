@@ -11,3 +11,13 @@ class ConfigError(ResidueError):
 
 class DataError(ResidueError):
     """A dataset file is missing, corrupted, or not what its manifest promises."""
+
+
+class CheckpointError(DataError):
+    """A saved model or checkpoint is missing, truncated or altered (its sha256 sidecar disagrees).
+
+    Prints as ``<problem>: <fix>``; ``problem`` alone serves a caller that applies its own fix."""
+
+    def __init__(self, problem: str, fix: str = ""):
+        super().__init__(f"{problem}: {fix}" if fix else problem)
+        self.problem = problem

@@ -10,12 +10,15 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sys
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
 import numpy as np
+
+from .errors import CheckpointError
 
 _UMASK = os.umask(0)
 os.umask(_UMASK)
@@ -70,17 +73,62 @@ def load_array(path: str | os.PathLike) -> np.ndarray:
     return np.load(path, allow_pickle=False)
 
 
+def checksum_path(path: str | os.PathLike) -> Path:
+    """The sidecar ``<file>.sha256`` (``sha256sum -c`` format) that vouches for a saved model."""
+    return Path(f"{path}.sha256")
+
+
 def save_torch(path: str | os.PathLike, obj: Any) -> None:
+    """Save ``obj`` atomically with a sidecar content hash, so a truncated or altered file is
+    caught on load instead of being read silently.  The sidecar is renamed into place before the
+    file itself: a crash in between leaves no file (re-made) or an old one that fails the check."""
     import torch
 
+    path = Path(path)
     with atomic_path(path) as tmp:
         torch.save(obj, tmp)
+        write_text(checksum_path(path), f"{sha256_file(tmp)}  {path.name}\n")
 
 
-def load_torch(path: str | os.PathLike, map_location: Any = "cpu") -> Any:
+def load_torch(path: str | os.PathLike, map_location: Any = "cpu", verify: bool = True) -> Any:
+    """Read a file written by :func:`save_torch` (``weights_only=True``: never unpickles code).
+
+    With ``verify`` (the default) the content must match its ``.sha256`` sidecar; a missing,
+    truncated or altered file raises :class:`~residue.errors.CheckpointError`, one line naming
+    the file and the fix.  ``verify=False`` is for files the user supplies (a SAM checkpoint)."""
     import torch
 
-    return torch.load(path, map_location=map_location, weights_only=True)
+    path = Path(path)
+    fix = f"delete it and re-run the rule that makes it (rm {path} && make reproduce)"
+    if not path.exists():
+        raise CheckpointError(f"checkpoint {path} is missing: re-run the rule that makes it (make reproduce)")
+    if verify:
+        sidecar = checksum_path(path)
+        if not sidecar.exists():
+            raise CheckpointError(f"checkpoint {path} has no checksum {sidecar.name} (written by an older version?)", fix)
+        expected = sidecar.read_text().split()[0] if sidecar.read_text().strip() else ""
+        if sha256_file(path) != expected:
+            raise CheckpointError(f"checkpoint {path} is corrupted (its sha256 does not match {sidecar.name})", fix)
+    try:
+        return torch.load(path, map_location=map_location, weights_only=True)
+    except Exception as e:  # noqa: BLE001 - any unreadable file is the same user-facing problem
+        reason = (str(e).strip().splitlines() or [type(e).__name__])[0][:120]
+        raise CheckpointError(f"checkpoint {path} cannot be read ({reason})", fix) from None
+
+
+def resume_state(checkpoint) -> dict | None:
+    """The saved state to resume from, or ``None`` to start afresh.  A resumable checkpoint is
+    only a time saver, so a corrupt one (truncated by a crash, altered) is discarded with a
+    one-line warning and training restarts from step 0; the numbers are the same either way."""
+    if not checkpoint or not Path(checkpoint).exists():
+        return None
+    try:
+        return load_torch(checkpoint)
+    except CheckpointError as e:
+        print(f"warning: {e.problem}; discarding it and training from the start", file=sys.stderr)
+        Path(checkpoint).unlink(missing_ok=True)
+        checksum_path(checkpoint).unlink(missing_ok=True)
+        return None
 
 
 def sha256_file(path: str | os.PathLike, chunk: int = 1 << 20) -> str:

@@ -33,6 +33,7 @@ class JobContext:
     threads: int = 1
     meter: Meter = field(default_factory=Meter)
     record: JobRecord | None = None
+    metrics: dict | None = None
 
     @property
     def outputs(self) -> dict[str, Path]:
@@ -42,7 +43,12 @@ class JobContext:
 
     @property
     def device(self):
-        return pick(self.spec.get("device", "auto"))
+        """``RESIDUE_DEVICE`` beats the spec's ``device`` (see :mod:`residue.device`); the device
+        used is a tag of the MLflow run, beside the config's choice in its params."""
+        device = pick(self.spec.get("device", "auto"))
+        if self.record is not None:
+            self.record.tags["device"] = str(device)
+        return device
 
     def work_dir(self) -> Path:
         """A scratch folder for checkpoints, kept across interruptions (not a Snakemake output)."""
@@ -76,15 +82,33 @@ def run_job(name: str, spec: dict, inputs: dict[str, list[str]], outputs: dict[s
         params=spec,
         tags=lineage_tags(experiment, rule, wildcards or {}, seeds, datasets_of(spec)),
     )
-    metrics = fn(ctx)
+    # run.json is not a Snakemake output, so Snakemake does not delete it before the job or after
+    # a failure: remove it here (with the old metrics.json, as Snakemake does), so a failed job
+    # never leaves a run.json without its metrics.json, or a metrics.json from an earlier run.
+    run_json = ctx.outputs["metrics"].parent / "run.json" if "metrics" in ctx.outputs else None
+    if run_json is not None:
+        run_json.unlink(missing_ok=True)
+        ctx.outputs["metrics"].unlink(missing_ok=True)
+    try:
+        _run_and_write(ctx, fn, experiment, run_json)
+    except BaseException:
+        if run_json is not None:
+            run_json.unlink(missing_ok=True)
+        raise
+    return ctx.metrics
+
+
+def _run_and_write(ctx: JobContext, fn: JobFn, experiment: str, run_json: Path | None) -> None:
+    """Run the job; write run.json, then metrics.json last (its presence marks a finished job)."""
+    ctx.metrics = metrics = fn(ctx)
     compute = ctx.meter.summary()
     ctx.record.log_metrics({"compute": compute})
     if metrics is not None:
         ctx.record.log_metrics(metrics)
     run_id = record(ctx.record)
-    if "metrics" in ctx.outputs and metrics is not None:
+    if run_json is not None and metrics is not None:
         out = ctx.outputs["metrics"]
-        write_json(out.parent / "run.json", {
+        write_json(run_json, {
             "mlflow_run_id": run_id,
             "mlflow_experiment": experiment,
             "tracking_uri": os.environ.get("MLFLOW_TRACKING_URI", "sqlite:///mlruns.db"),
@@ -94,11 +118,11 @@ def run_job(name: str, spec: dict, inputs: dict[str, list[str]], outputs: dict[s
             "compute": compute,
         })
         write_json(out, {
-            "job": name,
-            "spec": spec,
+            "job": ctx.name,
+            "spec": ctx.spec,
             "metrics": metrics,
             "grad_evals": ctx.meter.grad_evals,
-            "data": {d: lineage.dvc_hash(f"data/{d}") for d in datasets_of(spec)},
+            "data": {d: lineage.dvc_hash(f"data/{d}") for d in datasets_of(ctx.spec)},
         })
     return metrics
 

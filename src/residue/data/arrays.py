@@ -97,7 +97,7 @@ def load(name: str, root: str | Path = "data", verify: bool = True) -> Dataset:
         if verify and sha256_file(path) != manifest["sha256"][fname]:
             raise DataError(
                 f"{path} is corrupted: its SHA-256 differs from {manifest_path}; "
-                f"restore it with `dvc checkout` or `make data`"
+                f"restore it with `make data` (or `dvc checkout --force`)"
             )
     try:
         train = Split(load_array(folder / "train_x.npy"), load_array(folder / "train_y.npy"), manifest["scale"])

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Callable
 
 import torch
@@ -21,7 +20,7 @@ from tqdm.auto import tqdm
 
 from ..compute import Meter
 from ..errors import ConfigError
-from ..io import load_torch, save_torch
+from ..io import resume_state, save_torch
 from ..seeding import generator
 from ..training.optimizers import SCHEDULES
 from .loss import simple_loss
@@ -72,8 +71,7 @@ def run_steps(
     ema = EMAModel(params, decay=opt.ema_decay) if opt.ema_decay > 0 else None
     gen = generator(seed, "diffusion-steps")
     start = 0
-    if checkpoint and Path(checkpoint).exists():
-        state = load_torch(checkpoint)
+    if (state := resume_state(checkpoint)) is not None:
         model.load_state_dict(state["model"])
         optim.load_state_dict(state["optimizer"])
         if ema is not None:

@@ -96,7 +96,7 @@ def build(assets: Assets, checkpoint: str | None = None, arch: dict | None = Non
         raise ConfigError(f"sam segmenter: checkpoint file {checkpoint!r} not found (give fb_mem.segmenters.sam.checkpoint)")
     model = build_sam(arch or {})
     try:
-        model.load_state_dict(load_torch(checkpoint))
+        model.load_state_dict(load_torch(checkpoint, verify=False))
     except RuntimeError as e:
         raise DataError(f"sam segmenter: {checkpoint} does not fit the architecture {arch or 'vit_b'} ({str(e)[:120]})") from None
     return SAM(model)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Callable
 
 import torch
@@ -19,7 +18,7 @@ import torch.nn.functional as F
 from tqdm.auto import tqdm
 
 from ..compute import Meter
-from ..io import load_torch, save_torch
+from ..io import resume_state, save_torch
 from ..registries import OPTIMIZERS
 from ..seeding import generator
 from .optimizers import SCHEDULES
@@ -111,8 +110,7 @@ def fit(
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: SCHEDULES[spec.schedule](s, total))
     gen = generator(seed, "shuffle")
     hist, start = History(), 0
-    if checkpoint and Path(checkpoint).exists():
-        state = load_torch(checkpoint)
+    if (state := resume_state(checkpoint)) is not None:
         model.load_state_dict(state["model"])
         opt.load_state_dict(state["optimizer"])
         sched.load_state_dict(state["scheduler"])
