@@ -24,10 +24,11 @@ def test_writing_results_keeps_a_run_clean_and_editing_code_makes_it_dirty(tmp_p
     git(tmp_path, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "c")
     (tmp_path / "results/a/metrics.json").write_text('{"value": 2}\n')
     (tmp_path / "README.md").write_text("edited\n")
-    assert fresh_flags(monkeypatch, tmp_path) == (False, "")
+    assert fresh_flags(monkeypatch, tmp_path) == (False, "") and lineage.diff_sha256() is None
     (tmp_path / "src/m.py").write_text("x = 2\n")
     dirty, diff = fresh_flags(monkeypatch, tmp_path)
     assert dirty and "+x = 2" in diff
+    assert len(lineage.diff_sha256()) == 64
     (tmp_path / "src/m.py").write_text("x = 1\n")
     (tmp_path / "src/new.py").write_text("y = 1\n")  # an untracked module can change numbers too
     assert fresh_flags(monkeypatch, tmp_path)[0]

@@ -18,7 +18,7 @@ from typing import Any, Callable
 from . import lineage
 from .compute import Meter
 from .device import pick, set_threads
-from .io import write_json
+from .io import write_json, write_text
 from .registries import JOBS
 from .seeding import seed_everything
 from .tracking import JobRecord, lineage_tags, record
@@ -101,6 +101,10 @@ def run_job(name: str, spec: dict, inputs: dict[str, list[str]], outputs: dict[s
 def _run_and_write(ctx: JobContext, fn: JobFn, experiment: str, run_json: Path | None) -> None:
     """Run the job; write run.json, then metrics.json last (its presence marks a finished job)."""
     ctx.metrics = metrics = fn(ctx)
+    if lineage.git_dirty():  # what the dirty flag refers to travels with the run
+        patch = ctx.work_dir() / "code.patch"
+        write_text(patch, lineage.code_diff())
+        ctx.record.log_artifact(patch)
     compute = ctx.meter.summary()
     ctx.record.log_metrics({"compute": compute})
     if metrics is not None:
@@ -114,6 +118,7 @@ def _run_and_write(ctx: JobContext, fn: JobFn, experiment: str, run_json: Path |
             "tracking_uri": os.environ.get("MLFLOW_TRACKING_URI", "sqlite:///mlruns.db"),
             "git_commit": lineage.git_commit(),
             "git_dirty": lineage.git_dirty(),
+            "git_diff_sha256": lineage.diff_sha256(),
             "config_sha256": lineage.config_sha256(),
             "compute": compute,
         })

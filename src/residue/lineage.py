@@ -43,6 +43,13 @@ def code_diff() -> str:
     return _git("diff", "HEAD", "--no-color", *_pathspec())
 
 
+def diff_sha256() -> str | None:
+    """sha256 of :func:`code_diff` when the run is dirty (the patch is stored with the MLflow run)."""
+    import hashlib
+
+    return hashlib.sha256(code_diff().encode()).hexdigest() if git_dirty() else None
+
+
 def dvc_hash(data_dir: str | os.PathLike, lock: str | os.PathLike = "dvc.lock") -> str:
     """The md5 DVC recorded in ``dvc.lock`` for an output folder such as ``data/digits``."""
     lock = Path(lock)

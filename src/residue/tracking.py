@@ -70,6 +70,7 @@ def lineage_tags(experiment: str, rule: str, wildcards: dict, seeds: dict, datas
         "rule": rule,
         "git_commit": lineage.git_commit(),
         "git_dirty": str(lineage.git_dirty()).lower(),
+        "git_diff_sha256": lineage.diff_sha256() or "",
         "config_sha256": lineage.config_sha256(),
         "profile": os.environ.get("RESIDUE_PROFILE", "adhoc"),
     }

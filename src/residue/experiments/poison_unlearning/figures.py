@@ -70,7 +70,7 @@ def mia_vs_gus(table, ds, stem):
     rows += [(m, series(table, ds, "gaussian", m, b, "mia_tpr_at_1pct"), series(table, ds, "gaussian", m, b, "gus_tpr_at_1pct")) for m in methods(table)]
     fig, ax = subplots(figsize=(1.0 * len(rows) + 2, 3.6))
     x = np.arange(len(rows))
-    for off, k, label in ((-0.2, 1, "loss-threshold MIA"), (0.2, 2, "GUS (per-sample)")):
+    for off, k, label in ((-0.2, 1, "calibrated MIA"), (0.2, 2, "GUS (per-sample)")):
         ests = [mean_ci(list(r[k].values())) for r in rows]
         ax.bar(x + off, [e.mean for e in ests], 0.4, yerr=[[e.mean - e.lo for e in ests], [e.hi - e.mean for e in ests]], capsize=2, label=label)
     ax.axhline(0.01, color="k", ls=":", lw=1, label="FPR = 1%")

@@ -6,7 +6,7 @@
                                  tuning seeds (never reported) at the largest budget, measured on the
                                  validation split: the extending grid of ``tuning.py``
   ``poison_unlearning.unlearn``  (dataset, attack, method), every budget × seed: one unlearning run
-                                 per cell and its effect, GUS, loss-MIA, test and validation accuracy,
+                                 per cell and its effect, GUS, calibrated MIA, test and validation accuracy,
                                  and whether the method acted (forget loss before/after, ‖θ_u − θ_o‖)
 """
 
