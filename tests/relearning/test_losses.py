@@ -111,3 +111,14 @@ def test_ewc_penalty_and_fisher_diagonal():
         expected.index_add_(0, cb, (2 * eps.flatten(1).mean(1)) ** 2)
     assert torch.allclose(f["b"], expected / len(c), atol=1e-6)
     assert f["b"][0] == 0 and f["b"][3] == 0  # c_f and ∅ are not in the replay
+
+
+def test_dimum_reports_the_alternative_loss_falling_as_it_memorises(gen):
+    from residue.compute import Meter
+    from residue.diffusion import OptimSpec
+    from residue.diffusion.unlearning.dimum import dimum
+
+    task = make_task([2.0, 0.0, 0.0, 0.0])  # c_f predicts 2; memorising D_alt under c_f pulls it to E[ε] = 0
+    dimum(task, OptimSpec(steps=30, batch_size=4, lr=0.1, ema_decay=0.0), 0, Meter(), alt="pattern", n_alt=4)
+    before, after = task.info["alt_loss_before"], task.info["alt_loss_after"]
+    assert before > 4.0 and after < 0.5 * before

@@ -12,7 +12,7 @@ from residue.diffusion.unlearning.salun import mask_gradients, saliency_mask
 from residue.errors import DataError
 from residue.experiments.relearning.attack import curve_steps
 from residue.experiments.relearning.data import AUX_SETS, Images, aux_set, split_forget, without_class
-from residue.experiments.relearning.metrics import frechet_distance, retained_accuracy, unlearning_accuracy
+from residue.experiments.relearning.metrics import kid, polynomial_mmd2, retained_accuracy, unlearning_accuracy
 
 
 def tiny_unet_task():
@@ -58,13 +58,26 @@ def test_unlearning_and_retained_accuracy_by_hand():
     assert retained_accuracy(torch.tensor([0, 2, 3, 3]), torch.tensor([0, 2, 2, 3])) == 0.75
 
 
-def test_frechet_distance_zero_for_identical_sets_and_mean_shift_otherwise():
+def test_polynomial_mmd2_matches_the_unbiased_formula_by_hand():
     rng = np.random.default_rng(0)
-    a = rng.normal(size=(500, 6))
-    assert frechet_distance(a, a) < 1e-6
-    # Equal covariances, means shifted by d in every coordinate: FD = 6 d².
-    assert abs(frechet_distance(a, a + 0.5) - 6 * 0.25) < 1e-6
-    assert frechet_distance(a, 2 * a) > 1.0
+    a, b = rng.normal(size=(5, 3)), rng.normal(size=(4, 3)) + 1
+
+    def k(x, y):
+        return (x @ y / 3 + 1) ** 3
+
+    aa = sum(k(a[i], a[j]) for i in range(5) for j in range(5) if i != j) / 20
+    bb = sum(k(b[i], b[j]) for i in range(4) for j in range(4) if i != j) / 12
+    ab = sum(k(x, y) for x in a for y in b) / 20
+    assert abs(polynomial_mmd2(a, b) - (aa + bb - 2 * ab)) < 1e-9
+
+
+def test_kid_is_unbiased_near_zero_for_one_distribution_and_grows_with_a_shift():
+    rng = np.random.default_rng(1)
+    ref = rng.normal(size=(2000, 16))
+    same = kid(rng.normal(size=(1000, 16)), ref, subsets=20, subset_size=500, seed=0)
+    shifted = kid(rng.normal(size=(1000, 16)) + 0.3, ref, subsets=20, subset_size=500, seed=0)
+    assert abs(same[0]) < 3 * same[1] + 1e-3  # unbiased: zero within its own spread
+    assert shifted[0] > same[0] + 5 * shifted[1] and shifted[1] > 0
 
 
 def fake_images(forget_class=1):

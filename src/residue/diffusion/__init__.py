@@ -13,7 +13,7 @@ from .loss import drop_condition, simple_loss
 from .models import ClassConditionalUNet, ConditionalDenoiser
 from .sample import ddim_sample
 from .schedule import DiffusionSpec, ddim_scheduler, ddpm_scheduler, to_model_range, to_unit_range
-from .train import OptimSpec, run_steps, train_denoiser
+from .train import OptimSpec, averaged, run_steps, train_denoiser
 
 __all__ = [
     "ClassConditionalUNet",
@@ -24,6 +24,7 @@ __all__ = [
     "ddim_scheduler",
     "ddpm_scheduler",
     "drop_condition",
+    "averaged",
     "run_steps",
     "simple_loss",
     "to_model_range",

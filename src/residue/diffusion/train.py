@@ -11,6 +11,7 @@ plain L_simple objective on one dataset.
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Callable
 
@@ -62,10 +63,11 @@ def run_steps(
     params=None,
     checkpoint: str | os.PathLike | None = None,
     desc: str = "diffusion",
-    on_step: Callable[[int], None] | None = None,
+    on_step: Callable[[int, EMAModel | None], bool | None] | None = None,
 ) -> EMAModel | None:
     """Optimise ``step_loss`` for ``opt.steps`` steps; the EMA weights are copied into ``model``
-    at the end (when EMA is on) and the EMA object is returned."""
+    at the end (when EMA is on) and the EMA object is returned.  ``on_step(k, ema)`` runs after
+    step k (1-based); a true return ends the run there (a stopping rule)."""
     params = list(params if params is not None else model.parameters())
     optim = torch.optim.Adam(params, lr=opt.lr)
     ema = EMAModel(params, decay=opt.ema_decay) if opt.ema_decay > 0 else None
@@ -94,8 +96,8 @@ def run_steps(
         meter.charge(n)
         if ema is not None:
             ema.step(params)
-        if on_step is not None:
-            on_step(step + 1)
+        if on_step is not None and on_step(step + 1, ema):
+            break
         if checkpoint and (step + 1) % opt.checkpoint_every == 0 and step + 1 < opt.steps:
             save_torch(checkpoint, {
                 "model": model.state_dict(),
@@ -109,6 +111,22 @@ def run_steps(
         ema.copy_to(params)
     model.eval()
     return ema
+
+
+@contextmanager
+def averaged(model: torch.nn.Module, ema: EMAModel | None):
+    """Within the block ``model`` holds the EMA weights (the weights that get scored); the raw
+    training weights are restored after it.  Without EMA the model is left as it is."""
+    if ema is None:
+        yield model
+        return
+    params = list(model.parameters())
+    ema.store(params)
+    ema.copy_to(params)
+    try:
+        yield model
+    finally:
+        ema.restore(params)
 
 
 def minibatch(n: int, batch_size: int, gen: torch.Generator) -> torch.Tensor:

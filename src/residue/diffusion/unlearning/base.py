@@ -11,7 +11,7 @@ class ids, ``task.forget_class`` is c_f (PAPERS.md §P4).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
 import torch
@@ -32,6 +32,8 @@ class UnlearnTask:
     spec: DiffusionSpec
     replay: tuple[torch.Tensor, torch.Tensor] | None = None  # original-model samples of retained classes
     fresh_model: Callable[[], nn.Module] | None = None  # a newly initialised denoiser (retrain)
+    probe_ua: Callable[[nn.Module], float] | None = None  # UA of a few c_f generations (stopping rules)
+    info: dict = field(default_factory=dict)  # what a method reports beside the model (e.g. its stopping step)
 
     def __post_init__(self):
         self.scheduler = ddpm_scheduler(self.spec)

@@ -6,6 +6,8 @@ for a small fixed set D_alt: instead of pushing c_f away, make it memorize alter
 unlearned model sits in a low-loss minimum of the ordinary diffusion objective and relearning on
 data without c_f has no gradient that brings c_f back.  Two choices of D_alt (``alt``):
 ``class`` — images of another (retained) class; ``pattern`` — one neutral pattern (uniform grey).
+The argument needs D_alt *memorised* under c_f: the alternative-data loss L_simple(x_alt, c_f) is
+reported before and after (``task.info``, the same t and ε both times) to show how far it went.
 """
 
 from __future__ import annotations
@@ -36,6 +38,20 @@ def neutral_pattern(task: UnlearnTask, n: int, gen: torch.Generator, level: floa
 ALTERNATIVES = {"class": class_images, "pattern": neutral_pattern}
 
 
+@torch.no_grad()
+def alt_loss(task: UnlearnTask, alt: torch.Tensor, seed: int, draws: int = 4) -> float:
+    """L_simple(x_alt, c_f) averaged over ``draws`` fixed (t, ε) per image (seeded: comparable over training)."""
+    from ...seeding import generator
+
+    gen = generator(seed, "dimum-alt-loss")
+    cf = torch.full((len(alt),), task.forget_class, device=task.device)
+    was_training = task.model.training
+    task.model.eval()
+    loss = sum(float(simple_loss(task.model, alt.to(task.device), cf, task.scheduler, gen).mean()) for _ in range(draws)) / draws
+    task.model.train(was_training)
+    return loss
+
+
 def dimum_loss(task: UnlearnTask, retain, alt, gen, lam: float):
     xr, cr = retain
     l_r = simple_loss(task.model, xr, cr, task.scheduler, gen, cond_drop=task.spec.cond_drop).mean()
@@ -57,4 +73,6 @@ def dimum(task: UnlearnTask, opt, seed, meter, *, alt: str = "class", lam: float
         idx = torch.randint(0, len(x_alt), (min(opt.batch_size, len(x_alt)),), generator=gen)
         return dimum_loss(task, retain, x_alt[idx].to(task.device), gen, lam), len(retain[1]) + len(idx)
 
+    task.info["alt_loss_before"] = alt_loss(task, x_alt, seed)
     run_steps(task.model, step_loss, opt, seed, meter, desc="dimum", **run_kw)
+    task.info["alt_loss_after"] = alt_loss(task, x_alt, seed)

@@ -3,7 +3,9 @@
     L = L_simple(u, c_f) + γ · L_simple(x̃, c̃) + λ · Σ_i F_i (θ_i − θ*_i)²
 
 u: uniform-noise images (the surrogate distribution c_f is re-mapped to); (x̃, c̃): samples the
-original model generated for the retained classes (generative replay); F: the diagonal Fisher
+original model generated for the retained classes (generative replay; the relearning experiment
+passes only those its evaluator labels as the prompted class, as SA replays a model that generates
+its classes faithfully); F: the diagonal Fisher
 information of the original model, E[(∇_θ L_simple)²] over replayed samples, from per-sample
 gradients (``torch.func``); γ = 1, λ = 10.
 """
@@ -55,8 +57,8 @@ def selective_amnesia(task: UnlearnTask, opt, seed, meter, *, gamma: float = 1.0
                       fisher_samples: int = 64, **run_kw) -> None:
     from ...seeding import generator
 
-    if task.replay is None:
-        raise ValueError("Selective Amnesia needs replayed samples of the retained classes (task.replay)")
+    if task.replay is None or len(task.replay[1]) == 0:
+        raise ValueError("Selective Amnesia needs replayed samples of the retained classes (task.replay is empty)")
     gen = generator(seed, "fisher")
     x, c = task.replay
     idx = torch.randperm(len(c), generator=gen)[:fisher_samples]

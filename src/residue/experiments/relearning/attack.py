@@ -7,6 +7,11 @@ DiMRA (PAPERS.md §P4): white-box fine-tuning of all weights with the plain L_si
 dropout kept) on an auxiliary set that never contains the forget class; it knows the conditioning
 format but not what was unlearned.  UA is measured along the attack (the relearning curve) with the
 same sampling noise at every point, so the curve shows the model change, not sampling noise.
+
+Like for like: every model scored (original, retrained, unlearned, attacked, and the points of the
+relearning curve) is scored on the EMA weights of its own training run, with the same EMA decay.
+The attacked models get UA only (the claims read nothing else from them); KID, with its 1,008
+samples, is spent on the original, retrained and unlearned models.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from functools import partial
 import torch
 
 from ...config import typed
-from ...diffusion import to_model_range, train_denoiser
+from ...diffusion import averaged, to_model_range, train_denoiser
 from ...diffusion.unlearning.base import UnlearnTask
 from ...io import load_torch, save_torch
 from ...registries import DIFFUSION_UNLEARNING, JOBS
@@ -40,6 +45,7 @@ def unlearn(ctx) -> dict:
     build = partial(build_unet, spec, data.num_classes)
     original = load_model(build(), ctx.inputs["original"][0], ctx.device)
     replay = load_torch(ctx.inputs["replay"][0])
+    accurate = replay["accurate"]  # SA's replay: the class-accurate samples only
     retain, forget = split_forget(data.train, spec.forget_class)
     ev = Evaluator.create(spec, data, ctx.inputs["classifier"][0], ctx.device)
     per_seed = {}
@@ -50,7 +56,8 @@ def unlearn(ctx) -> dict:
             model=copy.deepcopy(original).requires_grad_(True), original=original,
             retain=_in_model_range(retain), forget=_in_model_range(forget),
             forget_class=spec.forget_class, num_classes=data.num_classes, spec=spec.diffusion,
-            replay=(to_model_range(replay["x"]), replay["y"]), fresh_model=lambda: build().to(ctx.device),
+            replay=(to_model_range(replay["x"][accurate]), replay["y"][accurate]), fresh_model=lambda: build().to(ctx.device),
+            probe_ua=lambda m, s=seed: ev.ua(m, spec.eval.curve_samples, derive(s, "probe"))[0],
         )
         ckpt = ctx.work_dir() / f"unlearn-seed={seed}.ckpt"
         timed(f"unlearn {spec.method.method} seed {seed}", spec.method.opt.steps, "steps", method, task,
@@ -58,6 +65,7 @@ def unlearn(ctx) -> dict:
         ckpt.unlink(missing_ok=True)
         save_torch(model_out, task.model.state_dict())
         per_seed[str(seed)], grids = ev.score(task.model, derive(seed, "eval"))
+        per_seed[str(seed)].update(task.info)
         save_torch(samples_out, {k: torch.from_numpy(v) for k, v in grids.items()})
     return {"per_seed": per_seed}
 
@@ -69,7 +77,7 @@ def curve_steps(total: int, points: int) -> list[int]:
 
 def attack_one(ctx, spec: JobSpec, ev: Evaluator, path, aux: tuple, seed: int, label: str) -> tuple[dict, dict]:
     """DiMRA on one unlearned model with one auxiliary set (images in [-1, 1], conditions): the
-    relearning curve, then the full score of the attacked model."""
+    relearning curve, then the UA of the attacked model (both on EMA weights)."""
     seed_everything(seed)
     model = load_model(build_unet(spec, ev.num_classes), path, ctx.device)
     n, curve_seed = spec.eval.curve_samples, derive(seed, "curve")
@@ -77,18 +85,20 @@ def attack_one(ctx, spec: JobSpec, ev: Evaluator, path, aux: tuple, seed: int, l
     marks = curve_steps(opt.steps, spec.dimra.curve_points)
     curve = {"step": [0], "ua": [ev.ua(model, n, curve_seed)[0]]}
 
-    def on_step(k: int) -> None:
+    def on_step(k: int, ema) -> None:
         if k in marks:
-            curve["step"].append(k)
-            curve["ua"].append(ev.ua(model, n, curve_seed)[0])
+            with averaged(model, ema):
+                curve["step"].append(k)
+                curve["ua"].append(ev.ua(model, n, curve_seed)[0])
 
     # No checkpoint: the attack is short, and a resumed run would lose the curve's earlier points.
     x, c = aux
     timed(f"dimra {label}", opt.steps, "steps", train_denoiser, model, x, c, spec.diffusion, opt,
           derive(seed, "dimra"), ctx.meter, on_step=on_step, desc=f"dimra/{label}")
     ctx.record.log_curve(f"ua_curve/{label}", curve["ua"])
-    metrics, grids = ev.score(model, derive(seed, "eval"))
-    return {**metrics, "curve": curve, "aux_size": len(c)}, grids
+    ua, x_f = ev.ua(model, spec.eval.forget_samples, derive(seed, "eval"))
+    grids = {"forget": x_f[: spec.eval.grid].numpy(), "retained": ev.grid(model, derive(seed, "eval") + 1)}
+    return {"ua": ua, "n_forget_samples": len(x_f), "curve": curve, "aux_size": len(c)}, grids
 
 
 @JOBS.register("relearning.dimra")

@@ -1,4 +1,5 @@
-"""Scoring a denoiser: generate with guided DDIM, classify, and summarise (UA, accuracy, Fréchet)."""
+"""Scoring a denoiser: generate with guided DDIM, classify, and summarise (UA, retained-class
+accuracy, KID against real retained-class test images)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from ...io import load_torch
 from ...models import build
 from ...training import predict
 from .data import Images, split_forget
-from .metrics import features, frechet_distance, retained_accuracy, unlearning_accuracy
+from .metrics import features, kid, retained_accuracy, unlearning_accuracy
 from .spec import JobSpec
 
 
@@ -56,8 +57,19 @@ class Evaluator:
         x = self.generate(model, torch.full((n,), self.spec.forget_class), seed)
         return unlearning_accuracy(predict(self.classifier, x).argmax(1), self.spec.forget_class), x
 
+    def kid(self, x: torch.Tensor, seed: int) -> dict:
+        """KID of images ``x`` (in [0, 1]) against the reference, and its spread over subsets."""
+        e = self.spec.eval
+        mean, std = kid(features(self.classifier, x), self.reference, e.kid_subsets, e.kid_subset_size, seed)
+        return {"kid": mean, "kid_std": std, "n_kid_samples": len(x)}
+
+    def grid(self, model, seed: int) -> np.ndarray:
+        """A few generations of the first retained class, for the figures only."""
+        return self.generate(model, torch.full((self.spec.eval.grid,), self.retained[0]), seed).numpy()
+
     def score(self, model, seed: int) -> tuple[dict, dict[str, np.ndarray]]:
-        """UA, retained-class accuracy and Fréchet distance; plus sample grids for the figures."""
+        """UA, retained-class accuracy and KID (``per_class_samples`` per retained class); plus
+        sample grids for the figures."""
         e = self.spec.eval
         ua, x_f = self.ua(model, e.forget_samples, seed)
         prompted = torch.tensor(self.retained).repeat_interleave(e.per_class_samples)
@@ -69,8 +81,7 @@ class Evaluator:
             "n_forget_samples": len(x_f),
             "retained_accuracy": retained_accuracy(pred, prompted),
             "retained_accuracy_per_class": per_class,
-            "frechet": frechet_distance(features(self.classifier, x_r), self.reference),
-            "n_retained_samples": len(x_r),
+            **self.kid(x_r, seed + 2),
         }
         show = self.retained[0]
         grids = {"forget": x_f[: e.grid].numpy(), "retained": x_r[prompted == show][: e.grid].numpy()}

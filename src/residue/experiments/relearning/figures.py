@@ -28,20 +28,19 @@ def relearning_curves(stem, names, aux_sets, curves, original_ua):
     return save(fig, stem)
 
 
-def quality_vs_ua(stem, names, kinds, unl, att, original, aux_sets, seeds):
-    """Fréchet proxy vs UA per method: before DiMRA (filled) and after (hollow, all aux sets)."""
+def quality_vs_ua(stem, names, kinds, unl, original, seeds):
+    """KID after unlearning (mean ± 95% CI over seeds) vs UA per method, with the original model and
+    the real-data floor (dotted)."""
     fig, ax = subplots(figsize=(5.6, 4.2))
     for i, name in enumerate(names):
-        before = [unl[(name, s)] for s in seeds]
-        after = [att[(name, a, s)] for a in aux_sets for s in seeds]
-        for pts, fill in ((before, True), (after, False)):
-            u, f = mean_ci([p["ua"] for p in pts]), mean_ci([p["frechet"] for p in pts])
-            ax.errorbar(u.mean, f.mean, xerr=[[u.mean - u.lo], [u.hi - u.mean]], yerr=[[f.mean - f.lo], [f.hi - f.mean]],
-                        fmt="o", color=f"C{i}", mfc=f"C{i}" if fill else "white", capsize=2,
-                        label=f"{name} ({kinds[name]})" if fill else None)
-    ax.scatter([original["ua"]], [original["frechet"]], marker="*", s=120, color="k", label="original", zorder=3)
-    ax.set_xlabel("UA (filled: after unlearning; hollow: after DiMRA)")
-    ax.set_ylabel("Fréchet distance (classifier features; FID proxy)")
+        pts = [unl[(name, s)] for s in seeds]
+        u, k = mean_ci([p["ua"] for p in pts]), mean_ci([1e3 * p["kid"] for p in pts])
+        ax.errorbar(u.mean, k.mean, xerr=[[u.mean - u.lo], [u.hi - u.mean]], yerr=[[k.mean - k.lo], [k.hi - k.mean]],
+                    fmt="o", color=f"C{i}", capsize=2, label=f"{name} ({kinds[name]})")
+    ax.scatter([original["ua"]], [1e3 * original["kid"]], marker="*", s=120, color="k", label="original", zorder=3)
+    ax.axhline(1e3 * original["kid_real_floor"], color="k", ls=":", lw=1, label="real test images (floor)")
+    ax.set_xlabel("UA after unlearning")
+    ax.set_ylabel("KID ×10³ (classifier features, retained classes)")
     ax.legend(frameon=False, fontsize=7)
     return save(fig, stem)
 

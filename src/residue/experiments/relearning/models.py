@@ -15,7 +15,6 @@ from ...seeding import derive
 from ...training import accuracy, fit, predict
 from .data import images, split_forget
 from .evaluate import Evaluator, build_classifier, build_unet, load_model
-from .metrics import features, frechet_distance
 from .spec import JobSpec
 
 
@@ -61,22 +60,25 @@ def original(ctx) -> dict:
     n = spec.eval.forget_samples + spec.eval.per_class_samples * (data.num_classes - 1)
     metrics, grids = timed("sample+score original", n, "images", ev.score, model, derive(spec.seed, "eval"))
     save_torch(ctx.outputs["samples"], {k: torch.from_numpy(v) for k, v in grids.items()})
-    # The floor of the Fréchet proxy: real retained-class test images unseen by the reference.
-    x_real = split_forget(data.test, spec.forget_class)[0][0][spec.eval.reference_images:][: metrics["n_retained_samples"]]
-    metrics["frechet_real_floor"] = frechet_distance(features(ev.classifier, x_real), ev.reference)
+    # The floor of the KID: as many real retained-class test images, unseen by the reference.
+    x_real = split_forget(data.test, spec.forget_class)[0][0][spec.eval.reference_images:][: metrics["n_kid_samples"]]
+    floor = ev.kid(x_real, derive(spec.seed, "kid-floor"))
+    metrics.update({"kid_real_floor": floor["kid"], "kid_real_floor_std": floor["kid_std"], "n_real_floor": floor["n_kid_samples"]})
     return {"n_params": sum(p.numel() for p in model.parameters()), **metrics}
 
 
 @JOBS.register("relearning.replay")
 def replay(ctx) -> dict:
-    """Samples of the original model for every retained class: Selective Amnesia's generative
-    replay and DiMRA's auxiliary set (c)."""
+    """Samples of the original model for every retained class: DiMRA's auxiliary set (c) takes
+    them all; Selective Amnesia's generative replay takes the ``accurate`` ones, those the evaluator
+    labels as the class they were prompted with (the original's samples are not all class-accurate)."""
     spec = typed(JobSpec, ctx.spec, "relearning")
     data = images(spec)
     model = load_model(build_unet(spec, data.num_classes), ctx.inputs["original"][0], ctx.device)
     ev = Evaluator.create(spec, data, ctx.inputs["classifier"][0], ctx.device)
     cond = torch.tensor(ev.retained).repeat_interleave(spec.replay_per_class)
     x = timed("replay sampling", len(cond), "images", ev.generate, model, cond, derive(spec.seed, "replay"))
-    save_torch(ctx.outputs["samples"], {"x": x, "y": cond})
-    pred = predict(ev.classifier, x).argmax(1)
-    return {"n": len(cond), "label_agreement": float((pred == cond).float().mean())}
+    accurate = predict(ev.classifier, x).argmax(1) == cond
+    save_torch(ctx.outputs["samples"], {"x": x, "y": cond, "accurate": accurate})
+    kept = {str(c): int(accurate[cond == c].sum()) for c in ev.retained}
+    return {"n": len(cond), "label_agreement": float(accurate.float().mean()), "accurate_per_class": kept}

@@ -25,9 +25,11 @@ class MethodSpec:
 @dataclass(frozen=True)
 class EvalSpec:
     forget_samples: int = 100  # generations prompted with c_f for UA
-    per_class_samples: int = 20  # generations per retained class for accuracy and Fréchet distance
+    per_class_samples: int = 112  # generations per retained class for accuracy and KID (9 × 112 = 1008)
     curve_samples: int = 32  # c_f generations at each point of the relearning curve
-    reference_images: int = 2000  # real retained-class test images for the Fréchet reference
+    reference_images: int = 2000  # real retained-class test images: the KID reference
+    kid_subsets: int = 50  # KID: random subsets averaged (their spread is the estimate's error)
+    kid_subset_size: int = 500
     grid: int = 8  # images per row in the sample grids
 
 

@@ -4,13 +4,16 @@ Claims (criteria fixed before any run; PAPERS.md §P4 "Claims to check"). The un
 model (one per seed, all from the one original model): DiMRA's results are averaged over the
 auxiliary sets within a seed first, so the CI runs over seeds only.
   * ``P4.<m>.ua`` — each finetuning-based baseline reaches high UA: ci95 low of UA > 0.8;
-  * ``P4.<m>.quality`` — … with a small quality cost: ci95 high of the Fréchet ratio
-    (unlearned / original model) < 1.5;
+  * ``P4.<m>.quality`` — … with a small quality cost, stated against the real-data floor (fixed
+    before any unlearned model was scored with it): ci95 high of KID(unlearned) − KID(original) <
+    ½ (KID(original) − KID(real floor)), i.e. the unlearned model's distance to real data, above
+    the floor, grows by less than half of the original's (the floor-corrected form of the first
+    pass's "Fréchet ratio < 1.5"); KID on 1,008 retained-class generations per model;
   * ``P4.<m>.dimra_relearns`` — DiMRA brings c_f back for finetuning-based methods: ci95 low of the
     c_f rate after DiMRA (1 − UA) > 0.5; untestable where the method did not unlearn (mean UA < 0.8);
   * ``P4.<dimum>.ua_under_dimra`` — DiMUM keeps UA high under DiMRA: ci95 low of UA after DiMRA > 0.8;
     untestable where DiMUM did not unlearn or DiMRA brings back no baseline (no attack to resist);
-  * ``P4.<dimum>.quality`` — … and keeps quality: the same Fréchet-ratio criterion as the baselines;
+  * ``P4.<dimum>.quality`` — … and keeps quality: the same KID criterion as the baselines;
   * ``P4.retrain.not_relearned`` — the control: ci95 low of UA after DiMRA on the retrained model > 0.8;
     untestable when DiMRA brings back no baseline.
 """
@@ -19,7 +22,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from ...claims import ci_above, ci_below, make_claim, requires, tally
+from ...claims import Criterion, ci_above, make_claim, requires, tally
 from ...io import read_json, write_json
 from ...registries import JOBS
 from ...report.tables import write_table
@@ -48,10 +51,18 @@ def collect(ctx):
 
 UNIT = "unlearned model (seed)"
 UNLEARNED = 0.8  # UA before DiMRA below which there is nothing for DiMRA to bring back
+QUALITY_SHARE = 0.5  # the allowed KID increase, as a share of the original's KID above the real floor
+
+
+def quality_criterion(original: dict) -> Criterion:
+    """ci95 high of KID(unlearned) − KID(original) < ½ (KID(original) − KID(real floor))."""
+    t = QUALITY_SHARE * (original["kid"] - original["kid_real_floor"])
+    return Criterion(f"ci95 high < {QUALITY_SHARE:g} × (KID original {original['kid']:.4g} − KID real floor "
+                     f"{original['kid_real_floor']:.4g}) = {t:.4g}", lambda e: e.hi < t)
 
 
 def claims_for(names, kinds, unl, att, original, aux_sets, seeds):
-    fd0 = original["frechet"]
+    kid0, small_cost = original["kid"], quality_criterion(original)
     ua = {n: [unl[(n, s)]["ua"] for s in seeds] for n in names}
     after = {n: [sum(att[(n, a, s)]["ua"] for a in aux_sets) / len(aux_sets) for s in seeds] for n in names}
     unlearned = {n: requires(sum(ua[n]) / len(seeds) >= UNLEARNED,
@@ -64,8 +75,8 @@ def claims_for(names, kinds, unl, att, original, aux_sets, seeds):
     out = []
     for name in names:
         quality = make_claim(f"P4.{name}.quality", PAPER, f"{name} keeps retained-class quality (small cost)",
-                             "Fréchet ratio unlearned/original (classifier features)", mean_ci([unl[(name, s)]["frechet"] / fd0 for s in seeds]),
-                             ci_below(1.5), unit=UNIT, direction="small cost")
+                             "KID(unlearned) − KID(original), classifier features, 1,008 retained-class samples",
+                             mean_ci([unl[(name, s)]["kid"] - kid0 for s in seeds]), small_cost, unit=UNIT, direction="small cost")
         under = lambda claim_id, text, reqs: make_claim(claim_id, PAPER, text, "UA after DiMRA, mean over aux sets per seed",
                                                         mean_ci(after[name]), ci_above(0.8), unit=UNIT, direction="UA stays high", reqs=reqs)
         if kinds[name] == "finetuning":
@@ -78,19 +89,27 @@ def claims_for(names, kinds, unl, att, original, aux_sets, seeds):
     return out
 
 
-def table_rows(names, kinds, unl, att, original, floor, aux_sets, seeds):
+def kid_text(kid: float, spread: float) -> str:
+    """KID ×10³ with its subset spread (one model) — the table's unit."""
+    return f"{1e3 * kid:.2f} (±{1e3 * spread:.2f})"
+
+
+def table_rows(names, kinds, unl, att, original, aux_sets, seeds):
+    """KID ×10³: for the original and the floor, the value and (±) its spread over KID subsets; for the
+    methods, mean ± 95% CI half-width over seeds."""
     rows = [{"method": "original (reference)", "family": "-", "UA": f"{original['ua']:.3f}",
-             "retained acc": f"{original['retained_accuracy']:.3f}", "Fréchet": f"{original['frechet']:.3g}",
+             "retained acc": f"{original['retained_accuracy']:.3f}", "KID ×10³": kid_text(original["kid"], original["kid_std"]),
              **{f"UA after DiMRA ({a})": "-" for a in aux_sets}},
             {"method": "real test images (floor)", "family": "-", "UA": "-", "retained acc": "-",
-             "Fréchet": f"{floor:.3g}", **{f"UA after DiMRA ({a})": "-" for a in aux_sets}}]
+             "KID ×10³": kid_text(original["kid_real_floor"], original["kid_real_floor_std"]),
+             **{f"UA after DiMRA ({a})": "-" for a in aux_sets}}]
     for name in names:
         m = [unl[(name, s)] for s in seeds]
         rows.append({
             "method": name, "family": kinds[name],
             "UA": mean_ci([x["ua"] for x in m]).fmt(3),
             "retained acc": mean_ci([x["retained_accuracy"] for x in m]).fmt(3),
-            "Fréchet": mean_ci([x["frechet"] for x in m]).fmt(2),
+            "KID ×10³": mean_ci([1e3 * x["kid"] for x in m]).fmt(2),
             **{f"UA after DiMRA ({a})": mean_ci([att[(name, a, s)]["ua"] for s in seeds]).fmt(3) for a in aux_sets},
         })
     return rows
@@ -131,7 +150,7 @@ def summarise(ctx) -> None:
     unl, att = collect(ctx)
     original = read_json(ctx.inputs["original"][0])["metrics"]
     clf = read_json(ctx.inputs["classifier"][0])["metrics"]
-    rows = table_rows(names, kinds, unl, att, original, original["frechet_real_floor"], aux_sets, seeds)
+    rows = table_rows(names, kinds, unl, att, original, aux_sets, seeds)
     claims = claims_for(names, kinds, unl, att, original, aux_sets, seeds)
     paths = write_table(ctx.outputs["table"].with_suffix(""), rows, list(rows[0]))
     poison = [read_json(p) for p in ctx.inputs.get("poison", [])]
@@ -142,7 +161,7 @@ def summarise(ctx) -> None:
     for (name, aux, seed), m in att.items():
         curves[(name, aux)][seed] = m["curve"]
     paths += figures.relearning_curves(ctx.outputs["curves"].with_suffix(""), names, aux_sets, curves, original["ua"])
-    paths += figures.quality_vs_ua(ctx.outputs["scatter"].with_suffix(""), names, kinds, unl, att, original, aux_sets, seeds)
+    paths += figures.quality_vs_ua(ctx.outputs["scatter"].with_suffix(""), names, kinds, unl, original, seeds)
     paths += figures.sample_grids(ctx.outputs["grids"].with_suffix(""), names, ctx.inputs, spec["grid_aux"])
     for p in paths + [ctx.outputs["claims"]]:
         ctx.record.log_artifact(p)
