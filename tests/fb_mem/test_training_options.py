@@ -20,7 +20,7 @@ def test_cosine_lr_decays_from_lr_to_zero():
 
 def test_unknown_schedule_is_a_config_error():
     with pytest.raises(ConfigError):
-        OptimSpec(schedule="linear").lr_at(0)
+        OptimSpec(schedule="exponential").lr_at(0)
 
 
 def _weights(noise: float) -> torch.Tensor:

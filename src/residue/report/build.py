@@ -95,7 +95,8 @@ def render(claims: list[dict], experiments: list[str], out: Path, results: Path 
         f"`{os.environ.get('RESIDUE_CONFIG_SHA256', 'unknown')[:12]}`. Of {len(real)} paper claims "
         f"{t['hold']} hold, {t['fail']} fail and {t['untestable']} are untestable (a precondition failed: "
         "no effect to remove, the method did not act, too few independent units, or a missing value); "
-        f"{t['sanity']} sanity checks hold by construction and are not counted. Every number below comes "
+        f"{t['sanity']} sanity checks (true by construction when the code is right) are shown apart and not "
+        "counted. Every number below comes "
         "from a `metrics.json` under `results/`; the `run.json` beside it names its MLflow run, commit "
         "and config hash. CIs are 95% intervals over the independent units named in each row.\n",
         "\n".join(summary_lines(claims)) + "\n",
