@@ -50,37 +50,13 @@ def _check(args: argparse.Namespace) -> None:
 EXTRA_NAMES = {"dataset": ["sklearn_descr (text, poison_unlearning backdoor only)"]}
 
 
-def declared_names() -> dict[str, list[str]]:
-    """Every registry's names, read from the ``@REGISTRY.register("name")`` calls in the source
-    instead of importing the modules (importing torch, diffusers and every experiment took 6 s)."""
-    import ast
-    from pathlib import Path
-
+def _list(args: argparse.Namespace) -> None:
     import residue.registries as regs
     from .registry import Registry
 
-    root = Path(regs.__file__).parent
-    found: dict[str, list[str]] = {}
-    for var, reg in vars(regs).items():
-        if not isinstance(reg, Registry):
-            continue
-        base = root.joinpath(*reg.package.split(".")[1:])
-        files = sorted(base.rglob("*.py")) if base.is_dir() else [base.with_suffix(".py")]
-        names = found.setdefault(reg.kind, [])
-        for path in files:
-            for node in ast.walk(ast.parse(path.read_text(), str(path))):
-                if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-                        and node.func.attr == "register" and isinstance(node.func.value, ast.Name)
-                        and node.func.value.id == var and node.args
-                        and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
-                    names.append(node.args[0].value)
-        names.sort()
-    return found
-
-
-def _list(args: argparse.Namespace) -> None:
-    for kind, names in declared_names().items():
-        print(f"{kind}: {', '.join(names + EXTRA_NAMES.get(kind, []))}")
+    for reg in vars(regs).values():
+        if isinstance(reg, Registry):
+            print(f"{reg.kind}: {', '.join(sorted(reg.declared) + EXTRA_NAMES.get(reg.kind, []))}")
 
 
 def _preflight(args: argparse.Namespace) -> None:

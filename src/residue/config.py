@@ -31,7 +31,7 @@ def _registry_keyword(validator, kind, instance, schema):
     from .registry import registry
 
     reg = registry(kind)
-    if isinstance(instance, str) and instance not in reg:
+    if isinstance(instance, str) and instance not in reg.declared and instance not in reg:
         yield ValidationError(f"unknown {reg.kind} {instance!r}; allowed: {', '.join(reg.names())}")
 
 

@@ -7,8 +7,11 @@ by name through its ``x-registry`` keyword, see :mod:`residue.config`).
 
 from __future__ import annotations
 
+import ast
 import importlib
 import pkgutil
+from functools import cached_property
+from pathlib import Path
 from typing import Callable, Generic, Iterator, TypeVar
 
 from .errors import ConfigError
@@ -76,6 +79,31 @@ class Registry(Generic[T]):
     def __contains__(self, name: str) -> bool:
         self._load()
         return name in self._items
+
+    @cached_property
+    def declared(self) -> frozenset[str]:
+        """The names registered by ``<REGISTRY>.register("name")`` calls with a literal name,
+        read from the package's source instead of importing it (importing torch, diffusers and
+        every experiment takes seconds; the config validator and ``residue list`` need only the
+        names).  A name registered any other way is found by ``in``, which imports."""
+        import residue.registries as regs
+
+        var = next(v for v, r in vars(regs).items() if r is self)
+        base = Path(regs.__file__).parent.joinpath(*self.package.split(".")[1:])
+        files = sorted(base.rglob("*.py")) if base.is_dir() else [base.with_suffix(".py")]
+        return frozenset(
+            node.args[0].value
+            for path in files
+            for node in ast.walk(ast.parse(path.read_text(), str(path)))
+            if isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "register"
+            and isinstance(node.func.value, ast.Name)
+            and node.func.value.id == var
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+            and isinstance(node.args[0].value, str)
+        )
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.names())
