@@ -19,6 +19,7 @@ from tqdm.auto import tqdm
 
 from ..compute import Meter
 from ..io import resume_state, save_torch
+from ..precision import autocast
 from ..registries import OPTIMIZERS
 from ..seeding import generator
 from .optimizers import SCHEDULES
@@ -37,6 +38,8 @@ class TrainSpec:
     momentum: float = 0.9
     weight_decay: float = 0.0
     schedule: str = "constant"
+    precision: str = "fp32"  # fp32 | bf16 | auto: the forward pass's autocast (residue.precision)
+    channels_last: bool = False  # NHWC layout for convolutions (faster under bf16 on CPU)
 
     @classmethod
     def from_dict(cls, d: dict) -> "TrainSpec":
@@ -103,6 +106,9 @@ def fit(
     passes :func:`affordable_steps` so that a decaying schedule ends with the budget.
     """
     device = next(model.parameters()).device
+    layout = torch.channels_last if spec.channels_last else torch.contiguous_format
+    if spec.channels_last:
+        model.to(memory_format=layout)
     opt = OPTIMIZERS.get(spec.optimizer, "optimizer")(
         model.parameters(), spec.lr, spec.momentum, spec.weight_decay
     )
@@ -128,7 +134,10 @@ def fit(
             if not meter.affordable(len(idx)):
                 break
             xb, yb = x[idx].to(device), y[idx].to(device)
-            loss = loss_fn(model, xb, yb)
+            if xb.dim() == 4:
+                xb = xb.contiguous(memory_format=layout)
+            with autocast(spec.precision, device):
+                loss = loss_fn(model, xb, yb)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()

@@ -1,0 +1,103 @@
+"""Training-step time and achieved FLOP/s under each precision and memory layout.
+
+    python benchmarks/precision.py [--threads 1] [--steps 30] [--json out.json]
+
+For the repository's models at the batch sizes the default profile trains them with, one SGD step
+(forward, backward, update) is timed in four variants: fp32, fp32 + channels_last, bf16 autocast,
+bf16 autocast + channels_last (the layout only matters for convolutions).  Each variant's median
+over ``--steps`` steps (after 5 warm-up steps) is printed with its achieved GFLOP/s (FLOPs counted
+by ``torch.utils.flop_counter``), next to the measured peak of this machine: the median of a
+1024x1024 matrix product in fp32 and bf16.  Variants alternate step by step, so a busy machine
+slows them alike.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import time
+
+import torch
+import torch.nn.functional as F
+from torch.utils.flop_counter import FlopCounterMode
+
+from residue.models import build
+from residue.precision import autocast
+
+CASES = {  # name: (model, model kwargs, input shape, batch size) as the default profile trains them
+    "baselines cnn": ("cnn", {}, (1, 28, 28), 128),
+    "P2 neural cnn": ("cnn", {"width": 8, "hidden": 32}, (1, 28, 28), 64),
+    "P1 mlp": ("mlp", {}, (1, 28, 28), 128),
+    "baselines logreg": ("logreg", {}, (1, 8, 8), 64),
+}
+VARIANTS = {"fp32": ("fp32", False), "fp32+CL": ("fp32", True), "bf16": ("bf16", False), "bf16+CL": ("bf16", True)}
+
+
+def peak(dtype: torch.dtype, reps: int = 20) -> float:
+    """GFLOP/s of a 1024^2 matrix product (median of ``reps``)."""
+    a, b = torch.randn(1024, 1024, dtype=dtype), torch.randn(1024, 1024, dtype=dtype)
+    times = []
+    for _ in range(reps + 3):
+        t = time.perf_counter()
+        a @ b
+        times.append(time.perf_counter() - t)
+    return 2 * 1024**3 / statistics.median(times[3:]) / 1e9
+
+
+def stepper(model_name, kwargs, shape, batch, precision, channels_last):
+    torch.manual_seed(0)
+    model = build(model_name, shape, 10, **kwargs)
+    x, y = torch.randn(batch, *shape), torch.randint(0, 10, (batch,))
+    if channels_last:
+        model.to(memory_format=torch.channels_last)
+        x = x.contiguous(memory_format=torch.channels_last)
+    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    device = torch.device("cpu")
+
+    def step():
+        with autocast(precision, device):
+            loss = F.cross_entropy(model(x), y)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+
+    with FlopCounterMode(display=False) as counter:
+        step()
+    return step, counter.get_total_flops()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--steps", type=int, default=30)
+    ap.add_argument("--json", help="also write the table as JSON here")
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    peaks = {"fp32": peak(torch.float32), "bf16": peak(torch.bfloat16)}
+    print(f"threads {args.threads}; 1024^2 matmul peak: fp32 {peaks['fp32']:.0f} GFLOP/s, bf16 {peaks['bf16']:.0f} GFLOP/s")
+    rows = []
+    for case, (name, kw, shape, batch) in CASES.items():
+        steps = {v: stepper(name, kw, shape, batch, *spec) for v, spec in VARIANTS.items()}
+        times = {v: [] for v in VARIANTS}
+        for i in range(args.steps + 5):
+            for v, (step, _) in steps.items():
+                t = time.perf_counter()
+                step()
+                if i >= 5:
+                    times[v].append(time.perf_counter() - t)
+        base = statistics.median(times["fp32"])
+        for v, (precision, _) in VARIANTS.items():
+            ms = statistics.median(times[v]) * 1e3
+            gflops = steps[v][1] / (ms / 1e3) / 1e9
+            rows.append({"case": case, "variant": v, "ms_per_step": ms, "speedup": base * 1e3 / ms,
+                         "gflops": gflops, "share_of_peak": gflops / peaks[precision]})
+            print(f"{case:17s} {v:8s} {ms:8.1f} ms/step  x{base * 1e3 / ms:4.2f}  {gflops:6.1f} GFLOP/s"
+                  f"  ({100 * gflops / peaks[precision]:.0f}% of the {precision} peak)")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"threads": args.threads, "peak_gflops": peaks, "rows": rows}, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()
