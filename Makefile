@@ -20,14 +20,21 @@ export PYTHONHASHSEED := 0
 .PHONY: reproduce check-profile test setup data data-paper data-sources dry-run report ui lint bench clean
 
 SNAKEMAKE = snakemake --profile profiles/local --cores $(CORES) --configfile config/$(PROFILE).yaml
+# Where the profile writes (residue/profiles.py): the repository itself for the default profile
+# (the committed results), out/<profile>/ for any other.
+OUT := $(if $(filter default,$(PROFILE)),.,out/$(PROFILE))
 # One line for a PROFILE typo, a bad config or missing/corrupted data, before anything runs.
 PREFLIGHT = $(BIN)/python -m residue preflight config/$(PROFILE).yaml
 # On failure, the failing job's one-line error is the last thing printed.
-LAST_ERROR = { s=$$?; $(BIN)/python -m residue last-error --since .snakemake/run-start; exit $$s; }
+LAST_ERROR = { s=$$?; $(BIN)/python -m residue last-error --since $(OUT)/.snakemake/run-start --logs $(OUT)/logs; exit $$s; }
+# Before a run: how many jobs will run, per rule (a fresh clone re-runs every job: see the README).
+PLAN = set -o pipefail; $(SNAKEMAKE) -n --quiet rules host 2>&1 | awk 'p == 0 {print} /^total /{p = 1}'
+
 
 reproduce: check-profile data
 	@$(PREFLIGHT) --data --unlock
-	@mkdir -p .snakemake && touch .snakemake/run-start
+	@$(PLAN)
+	@mkdir -p $(OUT)/.snakemake && touch $(OUT)/.snakemake/run-start
 	$(SNAKEMAKE) || $(LAST_ERROR)
 
 check-profile: $(STAMP)
@@ -65,23 +72,24 @@ dry-run: $(STAMP)
 ifeq ($(VERBOSE),1)
 	$(SNAKEMAKE) -n -p
 else
-	@set -o pipefail; $(SNAKEMAKE) -n --quiet rules host 2>&1 | awk 'p == 0 {print} /^total /{p = 1}'
+	@$(PLAN)
 	@echo "(a summary: every job, its command and its reason with VERBOSE=1 make dry-run)"
 endif
 
 report: $(STAMP)
 	@$(PREFLIGHT) --unlock
-	$(SNAKEMAKE) --report results/report.html
+	$(SNAKEMAKE) --report results/report.html  # relative to the profile's folder: $(OUT)/results/report.html
 
 lint: $(STAMP)
 	snakemake --lint
 
 ui: $(STAMP)
 	$(BIN)/python -c "import mlflow.server" 2>/dev/null || $(BIN)/python -m pip install -q mlflow==3.17.2
-	$(BIN)/mlflow ui --backend-store-uri sqlite:///mlruns.db --host 127.0.0.1 --port 5000
+	$(BIN)/mlflow ui --backend-store-uri sqlite:///$(OUT)/mlruns.db --host 127.0.0.1 --port 5000
 
 bench: $(STAMP)
 	bash benchmarks/run.sh
 
-clean:
-	rm -rf results/*/ figures/*/ logs .work .snakemake/incomplete mlruns mlruns.db .mlflow.lock
+# Everything the profile's run rebuilds, each removal named (PROFILE=smoke make clean: out/smoke).
+clean: $(STAMP)
+	@$(BIN)/python -m residue clean $(PROFILE)

@@ -4,12 +4,14 @@
 # includes them and merges their claims into results/claims.json and results/REPORT.md.
 
 import sys
+from pathlib import Path
 
 from snakemake.utils import validate
 
 from residue.config import validate_or_exit
 from residue.lineage import export_run_context
 from residue.preflight import check_data_or_exit
+from residue.profiles import prepare
 
 
 # A profile is one whole file: --configfile config/smoke.yaml replaces the default instead of
@@ -25,6 +27,11 @@ if "--unlock" not in sys.argv:  # unlocking must work whatever state the data ar
     check_data_or_exit(config)  # "data/<name> is missing/corrupted: run `make data`", before the DAG
 export_run_context(config)  # config hash and profile name, inherited by every job
 EXPERIMENTS = config["experiments"]
+
+
+# Each profile writes its own results/, figures/, logs/, MLflow store and Snakemake state: the
+# default profile at the top (the committed results), any other under out/<profile>/.
+workdir: prepare(config["profile"], Path(workflow.basedir))
 
 
 include: "experiments/common.smk"

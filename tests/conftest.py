@@ -39,13 +39,14 @@ def run(cmd: list[str], cwd: Path, timeout: int = 600, **kw) -> subprocess.Compl
 # tests/test_pipeline.py and the experiments' own tests read its outputs.
 @pytest.fixture(scope="session")
 def repo(tmp_path_factory):
-    """A committed copy of the working tree (tracked and untracked-but-not-ignored files),
-    without the committed results and figures of the default profile: the smoke run starts clean."""
+    """A committed copy of the working tree (tracked and untracked-but-not-ignored files), the
+    default profile's committed results and figures included: the smoke run writes under
+    out/smoke/ and must leave them as they are."""
     dst = tmp_path_factory.mktemp("repo")
     files = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=ROOT, capture_output=True, check=True).stdout
     for rel in filter(None, files.decode().split("\0")):
         src = ROOT / rel
-        if src.is_file() and rel.split("/")[0] not in ("results", "figures"):
+        if src.is_file():
             (dst / rel).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(src, dst / rel)
     (dst / "data").symlink_to(ROOT / "data")
@@ -60,6 +61,13 @@ def snakemake(repo: Path, *args: str, timeout: int = 900):
 
 @pytest.fixture(scope="session")
 def smoke_run(repo):
+    """The repository copy after the smoke run (commands run here)."""
     out = snakemake(repo)
     assert out.returncode == 0, out.stderr[-4000:]
     return repo
+
+
+@pytest.fixture(scope="session")
+def smoke_out(smoke_run):
+    """Where the smoke run wrote its results, figures, logs and MLflow store."""
+    return smoke_run / "out" / "smoke"

@@ -10,7 +10,7 @@ def git(repo, *args):
 
 
 def fresh_flags(monkeypatch, repo):
-    monkeypatch.chdir(repo)
+    monkeypatch.setenv("RESIDUE_REPO", str(repo))
     lineage._git.cache_clear()
     return lineage.git_dirty(), lineage.code_diff()
 

@@ -362,7 +362,7 @@ def test_make_reproduce_clears_a_stale_lock_before_snakemake(tmp_path, monkeypat
                             capture_output=True, text=True, check=True).stdout.splitlines()
     pre = next(i for i, ln in enumerate(recipe) if "-m residue preflight config/default.yaml --data --unlock" in ln)
     assert pre < next(i for i, ln in enumerate(recipe) if ln.startswith("snakemake "))
-    locks = _locked(tmp_path)
+    locks = _locked(tmp_path / "out" / "smoke")  # the smoke profile's own Snakemake state
     monkeypatch.chdir(tmp_path)
     assert main(["preflight", str(ROOT / "config" / "smoke.yaml"), "--unlock"]) == 0
     assert capsys.readouterr().err.startswith("note: cleared a stale Snakemake lock")

@@ -21,11 +21,11 @@ pytestmark = pytest.mark.slow
 SMOKE = yaml.safe_load((ROOT / "config" / "smoke.yaml").read_text())
 
 
-def test_every_experiment_writes_claims_tables_and_figures(smoke_run):
-    merged = json.loads((smoke_run / "results/claims.json").read_text())
-    report = (smoke_run / "results/REPORT.md").read_text()
+def test_every_experiment_writes_claims_tables_and_figures(smoke_out):
+    merged = json.loads((smoke_out / "results/claims.json").read_text())
+    report = (smoke_out / "results/REPORT.md").read_text()
     for exp in SMOKE["experiments"]:
-        claims = json.loads((smoke_run / f"results/{exp}/claims.json").read_text())
+        claims = json.loads((smoke_out / f"results/{exp}/claims.json").read_text())
         assert claims, exp
         for c in claims:
             assert set(c) == {"id", "paper", "claim", "metric", "paper_value", "direction", "value", "ci95", "n", "unit",
@@ -34,19 +34,19 @@ def test_every_experiment_writes_claims_tables_and_figures(smoke_run):
             assert (c["holds"] is None) == (c["untestable_reason"] is not None)  # untestable always says why
             assert c["value"] is None or c["value"] == c["value"]  # never NaN
             assert c in merged
-        pngs = sorted((smoke_run / "figures" / exp).glob("*.png"))
+        pngs = sorted((smoke_out / "figures" / exp).glob("*.png"))
         assert pngs, exp
         assert all(p.with_suffix(".pdf").exists() for p in pngs)
         assert f"## {exp}" in report
 
 
-def test_each_job_has_one_mlflow_run_with_lineage_tags(smoke_run):
+def test_each_job_has_one_mlflow_run_with_lineage_tags(smoke_run, smoke_out):
     commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=smoke_run, capture_output=True, text=True).stdout.strip()
-    db = sqlite3.connect(smoke_run / "mlruns.db")
+    db = sqlite3.connect(smoke_out / "mlruns.db")
     tags = {}
     for run_id, key, value in db.execute("select run_uuid, key, value from tags"):
         tags.setdefault(run_id, {})[key] = value
-    run_files = sorted(smoke_run.glob("results/**/run.json"))
+    run_files = sorted(smoke_out.glob("results/**/run.json"))
     assert run_files
     for path in run_files:
         info = json.loads(path.read_text())
@@ -81,11 +81,21 @@ def test_changing_one_entry_reruns_only_its_jobs(smoke_run, tmp_path):
     assert counts == {"baselines_train": len(cfg["baselines"]["seeds"]), "baselines_summarise": 1, "report_build": 1, "all": 1}
 
 
-def test_lint_slurm_profile_and_html_report(smoke_run):
+def test_the_smoke_run_leaves_the_committed_default_results_alone(smoke_run, smoke_out):
+    """Profiles write apart: the copy's committed results/ and figures/ (the default profile's) are
+    untouched, and the default profile's DAG would write nothing under out/."""
+    status = run(["git", "status", "--porcelain", "--", "results", "figures"], cwd=smoke_run)
+    assert status.returncode == 0 and status.stdout == ""
+    assert (smoke_out / "results/REPORT.md").read_text().count("Profile `smoke`") == 1
+    dry = run(["snakemake", "-n", "-p", "--cores", "2", "--configfile", "config/default.yaml", "--forceall"], cwd=smoke_run)
+    assert dry.returncode == 0 and "out/" not in dry.stdout.replace("benchmarks/out", ""), dry.stderr[-2000:]
+
+
+def test_lint_slurm_profile_and_html_report(smoke_run, smoke_out):
     lint = run(["snakemake", "--lint"], cwd=smoke_run)
     assert lint.returncode == 0 and "good condition" in lint.stdout + lint.stderr
     slurm = run(["snakemake", "--profile", "profiles/slurm", "--configfile", "config/smoke.yaml", "-n", "--forceall"], cwd=smoke_run)
     assert slurm.returncode == 0, slurm.stderr[-2000:]
     html = snakemake(smoke_run, "--report", "results/report.html")
     assert html.returncode == 0, html.stderr[-2000:]
-    assert (smoke_run / "results/report.html").stat().st_size > 10_000
+    assert (smoke_out / "results/report.html").stat().st_size > 10_000

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
 from .errors import ResidueError
 
@@ -64,12 +65,21 @@ def _preflight(args: argparse.Namespace) -> None:
     readable and valid, a stale lock is cleared, and (with --data) its datasets are intact."""
     from .config import load
     from .preflight import check_data, clear_stale_lock
+    from .profiles import output_dir
 
     config = load(args.path)
     if args.data:
         check_data(config)
-    if args.unlock and (note := clear_stale_lock(".")):
+    if args.unlock and (note := clear_stale_lock(output_dir(config["profile"], Path.cwd()))):
         print(note, file=sys.stderr)
+
+
+def _clean(args: argparse.Namespace) -> None:
+    """Remove what a profile's run rebuilds, and say what went (``make clean``)."""
+    from .profiles import clean
+
+    for line in clean(args.profile, Path.cwd(), dry_run=args.dry_run):
+        print(line)
 
 
 def _last_error(args: argparse.Namespace) -> None:
@@ -114,6 +124,10 @@ def parser() -> argparse.ArgumentParser:
     pre.add_argument("--data", action="store_true", help="also check the datasets it uses")
     pre.add_argument("--unlock", action="store_true", help="clear a stale Snakemake lock")
     pre.set_defaults(fn=_preflight)
+    cl = sub.add_parser("clean", help="remove everything a profile's run rebuilds (results, figures, logs, models, MLflow store)")
+    cl.add_argument("profile", help="default (the committed results at the top) or another profile's name")
+    cl.add_argument("--dry-run", action="store_true", help="only say what would go")
+    cl.set_defaults(fn=_clean)
     last = sub.add_parser("last-error", help="the newest failed job's one-line error")
     last.add_argument("--since", default=".snakemake/run-start", help="only logs newer than this file")
     last.add_argument("--logs", default="logs")

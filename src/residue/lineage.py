@@ -9,11 +9,13 @@ from pathlib import Path
 
 import yaml
 
+from .profiles import repo_root
+
 
 @functools.lru_cache(maxsize=None)
 def _git(*args: str) -> str:
     try:
-        out = subprocess.run(["git", *args], capture_output=True, text=True, timeout=10)
+        out = subprocess.run(["git", *args], capture_output=True, text=True, timeout=10, cwd=repo_root())
     except (OSError, subprocess.TimeoutExpired):
         return ""
     return out.stdout.strip() if out.returncode == 0 else ""
@@ -50,9 +52,10 @@ def diff_sha256() -> str | None:
     return hashlib.sha256(code_diff().encode()).hexdigest() if git_dirty() else None
 
 
-def dvc_hash(data_dir: str | os.PathLike, lock: str | os.PathLike = "dvc.lock") -> str:
-    """The md5 DVC recorded in ``dvc.lock`` for an output folder such as ``data/digits``."""
-    lock = Path(lock)
+def dvc_hash(data_dir: str | os.PathLike, lock: str | os.PathLike | None = None) -> str:
+    """The md5 DVC recorded in ``dvc.lock`` (the repository's by default) for an output folder
+    such as ``data/digits``."""
+    lock = Path(lock) if lock is not None else repo_root() / "dvc.lock"
     if not lock.exists():
         return "untracked"
     want = Path(data_dir).as_posix().rstrip("/")

@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 
 from ..claims import tally
+from ..errors import ResidueError
 from ..io import read_json, write_json, write_text
 from .tables import to_markdown
 
@@ -25,9 +26,15 @@ PAPERS = {
 }
 
 
-def merge_claims(paths: list[Path], out: Path) -> list[dict]:
-    """Concatenate the experiments' claims in the order given (the config's experiment order)."""
+def merge_claims(paths: list[Path], out: Path, profile: str | None = None) -> list[dict]:
+    """Concatenate the experiments' claims in the order given (the config's experiment order).
+
+    With ``profile``, every claim must come from that profile's runs (its ``config`` field): a
+    report never mixes profiles."""
     claims = [c for p in paths for c in read_json(p)]
+    if profile is not None and (alien := sorted({c["config"] for c in claims} - {profile})):
+        raise ResidueError(f"claims of profile {', '.join(alien)} in a report of profile {profile}; "
+                           f"re-run the {profile} profile's experiments")
     ids = [c["id"] for c in claims]
     dup = {i for i in ids if ids.count(i) > 1}
     if dup:
