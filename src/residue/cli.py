@@ -82,6 +82,15 @@ def _clean(args: argparse.Namespace) -> None:
         print(line)
 
 
+def _trace(args: argparse.Namespace) -> None:
+    from .trace import trace
+
+    intact, lines = trace(args.target)
+    print("\n".join(lines))
+    if not intact:
+        raise SystemExit(1)
+
+
 def _last_error(args: argparse.Namespace) -> None:
     """After a failed run: the one-line error of the newest job log written since ``--since``,
     so that it is the last thing the user sees (Snakemake's own report comes before it)."""
@@ -128,6 +137,9 @@ def parser() -> argparse.ArgumentParser:
     cl.add_argument("profile", help="default (the committed results at the top) or another profile's name")
     cl.add_argument("--dry-run", action="store_true", help="only say what would go")
     cl.set_defaults(fn=_clean)
+    tr = sub.add_parser("trace", help="a claim or metrics.json back to its runs, commit, config and data; exit 1 at a broken link")
+    tr.add_argument("target", help="a claim id (see results/claims.json) or a metrics.json path")
+    tr.set_defaults(fn=_trace)
     last = sub.add_parser("last-error", help="the newest failed job's one-line error")
     last.add_argument("--since", default=".snakemake/run-start", help="only logs newer than this file")
     last.add_argument("--logs", default="logs")

@@ -1,0 +1,155 @@
+"""``python -m residue trace``: from a committed number back to what made it, link by link.
+
+For a claim id (``P1.gaussian.gd.residue``) or a ``metrics.json`` path, print the chain
+
+    claim (value, criterion, verdict, commit, profile)
+      → the experiment's metrics.json files (the summary job's inputs)
+        → run.json beside each → its commit (exists? which code files differ from HEAD?)
+        → dirty flag → config hash (the profile's current config or not)
+        → DVC hash of each dataset (as in dvc.lock now?) → MLflow run (resolvable here?)
+
+and exit 1 naming the first broken link: a missing run.json, a commit that does not exist here,
+a run made from uncommitted code, a dataset whose DVC hash is no longer the locked one, or
+metrics.json files of one claim made at different commits.  A config that changed since, and an
+MLflow run that is not in this checkout's store (``mlruns.db`` is local), are reported as notes.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .io import read_json, sha256_json
+from .lineage import CODE_PATHS, dvc_hash
+
+
+class Broken(Exception):
+    """The first broken link of a chain."""
+
+
+@dataclass
+class Trace:
+    root: Path
+    lines: list[str] = field(default_factory=list)
+    _changed: dict[str, list[str] | None] = field(default_factory=dict)
+
+    def say(self, depth: int, text: str) -> None:
+        self.lines.append("  " * depth + text)
+
+    def git(self, *args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(["git", *args], cwd=self.root, capture_output=True, text=True)
+
+    def changed_since(self, commit: str) -> list[str] | None:
+        """Code and config files that differ between ``commit`` and HEAD (None: no such commit)."""
+        if commit not in self._changed:
+            exists = self.git("cat-file", "-e", f"{commit}^{{commit}}").returncode == 0
+            self._changed[commit] = self.git("diff", "--name-only", commit, "HEAD", "--", *CODE_PATHS).stdout.split() if exists else None
+        return self._changed[commit]
+
+
+def find_claim(root: Path, claim_id: str) -> tuple[dict, Path]:
+    for path in sorted((root / "results").glob("*/claims.json")):
+        for claim in read_json(path):
+            if claim["id"] == claim_id:
+                return claim, path
+    raise Broken(f"no claim {claim_id!r} in results/*/claims.json")
+
+
+def current_config_hash(root: Path, profile: str) -> str | None:
+    """The hash the Snakefile would export for this profile's config now (None if unreadable)."""
+    from jsonschema import Draft202012Validator, validators
+
+    from .config import read
+
+    try:
+        config = read(root / "config" / f"{profile}.yaml")
+    except Exception:
+        return None
+    import yaml
+
+    schema = yaml.safe_load((root / "config" / "schema.yaml").read_text())
+
+    def fill(validator, properties, instance, schema):  # snakemake.utils.validate's defaults
+        for key, sub in properties.items():
+            if isinstance(instance, dict) and "default" in sub:
+                instance.setdefault(key, sub["default"])
+        yield from Draft202012Validator.VALIDATORS["properties"](validator, properties, instance, schema)
+
+    validators.extend(Draft202012Validator, {"properties": fill})(schema).validate(config)
+    return sha256_json(config)
+
+
+def mlflow_run(root: Path, run_id: str) -> str:
+    db = root / "mlruns.db"
+    if not db.exists():
+        return "not in this checkout's MLflow store (mlruns.db is local: it exists where the job ran)"
+    con = sqlite3.connect(db)
+    row = con.execute("select status from runs where run_uuid = ?", (run_id,)).fetchone()
+    if row is None:
+        return "not in mlruns.db"
+    n_params = con.execute("select count(*) from params where run_uuid = ?", (run_id,)).fetchone()[0]
+    tags = dict(con.execute("select key, value from tags where run_uuid = ?", (run_id,)))
+    return f"{row[0]}, {n_params} params, rule {tags.get('rule')}, commit {tags.get('git_commit', '')[:12]}"
+
+
+def trace_metrics(t: Trace, path: Path, depth: int, config_hash: str | None) -> str:
+    """Check one metrics.json and its run.json; return the commit it was made at."""
+    rel = path.relative_to(t.root)
+    run_path = path.with_name("run.json")
+    if not run_path.exists():
+        raise Broken(f"{rel}: no run.json beside it")
+    metrics, run = read_json(path), read_json(run_path)
+    commit = run["git_commit"]
+    t.say(depth, f"{rel} (job {metrics.get('job')}) ← run.json: commit {commit[:12]}, MLflow run {run['mlflow_run_id']}")
+    if (changed := t.changed_since(commit)) is None:
+        raise Broken(f"{rel}: commit {commit} does not exist in this repository")
+    t.say(depth + 1, f"commit exists; code and config changed since in {len(changed)} files"
+                     + (f" ({', '.join(changed[:4])}{', …' if len(changed) > 4 else ''})" if changed else ""))
+    if run["git_dirty"]:
+        raise Broken(f"{rel}: made from uncommitted code (diff sha256 {run.get('git_diff_sha256')})")
+    same = run["config_sha256"] == config_hash
+    t.say(depth + 1, "config hash = the profile's current config" if same else
+          "note: config hash differs from the profile's current config (some section changed since)")
+    for name, md5 in metrics.get("data", {}).items():
+        locked = dvc_hash(f"data/{name}", t.root / "dvc.lock")
+        if md5 != locked:
+            raise Broken(f"{rel}: data/{name} was {md5}, dvc.lock now says {locked}")
+        t.say(depth + 1, f"data/{name}: DVC {md5} = dvc.lock")
+    t.say(depth + 1, f"MLflow: {mlflow_run(t.root, run['mlflow_run_id'])}")
+    return commit
+
+
+def trace(target: str, root: Path = Path(".")) -> tuple[bool, list[str]]:
+    """The chain for a claim id or a metrics.json path; (intact, printed lines)."""
+    root = root.resolve()
+    t = Trace(root)
+    try:
+        if target.endswith(".json"):
+            path = (root / target).resolve()
+            if not path.exists():
+                raise Broken(f"{target} does not exist")
+            exp_dir, profile = path, "default"
+            trace_metrics(t, path, 0, current_config_hash(root, profile))
+        else:
+            claim, source = find_claim(root, target)
+            t.say(0, f"{claim['id']}: {claim['claim']}")
+            t.say(1, f"value {claim['value']} {claim['ci95']}, n {claim['n']} ({claim['unit']}); "
+                     f"criterion {claim['criterion']}; holds {claim['holds']}"
+                     + (f" (untestable: {claim['untestable_reason']})" if claim["holds"] is None else ""))
+            t.say(1, f"from {source.relative_to(root)}, profile {claim['config']}, commit {claim['commit']}")
+            files = sorted(source.parent.glob("**/metrics.json"))
+            if not files:
+                raise Broken(f"{source.parent.relative_to(root)}: no metrics.json under it")
+            config_hash = current_config_hash(root, claim["config"])
+            commits = {trace_metrics(t, f, 2, config_hash) for f in files}
+            if len(commits) > 1:
+                raise Broken(f"{source.parent.relative_to(root)}: its {len(files)} metrics.json come from "
+                             f"{len(commits)} commits ({', '.join(sorted(c[:12] for c in commits))})")
+            t.say(1, f"all {len(files)} metrics.json files: one commit, clean")
+    except Broken as e:
+        t.say(0, f"BROKEN: {e}")
+        return False, t.lines
+    return True, t.lines
