@@ -5,7 +5,10 @@ Reads the pipeline's shared artifacts (classifier, original model, replay) and t
 section of a config; writes one JSON line per grid point.  Per point: UA (forget_samples c_f
 generations), retained-class accuracy and KID on ``--per-class`` generations per retained class,
 the method's own report (GA's stopping step, DiMUM's alternative-data loss before/after), and, for
-``--dimra`` methods, UA along a DiMRA attack on D_r (the pipeline's attack, EMA weights scored).
+``--dimra`` methods, UA along a DiMRA attack on D_r (the pipeline's attack), scored at every curve
+point and at the end both on the attack's raw weights and on its EMA (``--attack-ema``, diffusers' warm-up).
+``--lr`` and ``--unlearn-ema`` override the unlearning lr and EMA decay of the chosen points (0: the
+unlearned model is the raw last weights), for the diagnosis of README "Fourth pass".
 
     python scripts/relearning_pilot.py --only ga,salun --out pilot.jsonl
 """
@@ -46,6 +49,31 @@ GRID = {  # name: (registered method, [(lr, hp), ...])
 }
 
 
+def attack(model, aux, spec, ev, opt, seed) -> dict:
+    """DiMRA on ``aux``; UA of 24 c_f generations at each curve point and of 48 at the end, each on the
+    attack's raw weights and on its EMA (the same sampling noise for both)."""
+    n, cs = spec.eval.curve_samples, derive(seed, "curve")
+    start = ev.ua(model, n, cs)[0]
+    curve = {"step": [0], "ua_raw": [start], "ua_ema": [start]}
+    final = {}
+    marks = curve_steps(opt.steps, 4)
+
+    def on_step(k, ema):
+        if k in marks:
+            curve["step"].append(k)
+            curve["ua_raw"].append(ev.ua(model, n, cs)[0])
+            with averaged(model, ema):
+                curve["ua_ema"].append(ev.ua(model, n, cs)[0])
+        if k == opt.steps:
+            final["raw"] = ev.ua(model, spec.eval.forget_samples, derive(seed, "eval"))[0]
+
+    ema = train_denoiser(model, *aux, spec.diffusion, opt, derive(seed, "dimra"), Meter(), on_step=on_step)
+    final["ema"] = ev.ua(model, spec.eval.forget_samples, derive(seed, "eval"))[0]
+    decay = ema.get_decay(ema.optimization_step) if ema is not None else 0.0
+    return {"dimra_curve": curve, "ua_after_dimra_raw": final["raw"], "ua_after_dimra_ema": final["ema"],
+            "dimra_ema_final_decay": decay, "dimra_ema_steps": ema.optimization_step if ema is not None else 0}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--config", default="config/default.yaml")
@@ -55,6 +83,10 @@ def main() -> None:
     ap.add_argument("--points", default=None, help="comma-separated grid indices (default: all)")
     ap.add_argument("--per-class", type=int, default=28)
     ap.add_argument("--dimra", default="", help="names whose grid points are also attacked")
+    ap.add_argument("--lr", type=float, default=None, help="override the unlearning lr of the chosen points")
+    ap.add_argument("--unlearn-ema", type=float, default=None, help="override the unlearning EMA decay (0: raw weights)")
+    ap.add_argument("--attack-ema", type=float, default=0.995,
+                    help="the attack's EMA decay, scored beside its raw weights (0.995: the third pass's)")
     ap.add_argument("--out", required=True)
     a = ap.parse_args()
     rel = yaml.safe_load(open(a.config))["relearning"]
@@ -62,7 +94,7 @@ def main() -> None:
     spec = typed(JobSpec, {**{k: rel[k] for k in keys if k in rel}, "seed": rel.get("original_seed", 0)}, "relearning")
     spec = replace(spec, eval=replace(spec.eval, per_class_samples=a.per_class))
     base = next(m for m in rel["methods"] if m["name"] == "ga")["opt"]
-    dimra_opt = typed(OptimSpec, rel["dimra"]["opt"], "dimra.opt")
+    dimra_opt = replace(typed(OptimSpec, rel["dimra"]["opt"], "dimra.opt"), ema_decay=a.attack_ema)
     data = images(spec)
     original = load_model(build_unet(spec, data.num_classes), f"{a.art}/original/model.pt", "cpu")
     replay = load_torch(f"{a.art}/replay.pt")
@@ -89,27 +121,19 @@ def main() -> None:
                                spec.forget_class, data.num_classes, spec.diffusion,
                                replay=(to_model_range(replay["x"][acc]), replay["y"][acc]),
                                probe_ua=lambda m: ev.ua(m, spec.eval.curve_samples, derive(a.seed, "probe"))[0])
-            opt = typed(OptimSpec, {**base, "lr": lr}, "opt")
+            lr = a.lr if a.lr is not None else lr
+            ema_decay = a.unlearn_ema if a.unlearn_ema is not None else base["ema_decay"]
+            opt = typed(OptimSpec, {**base, "lr": lr, "ema_decay": ema_decay}, "opt")
             t0 = time.perf_counter()
             DIFFUSION_UNLEARNING.get(method, "m")(task, opt, a.seed, Meter(), **hp)
             t1 = time.perf_counter()
             m, _ = ev.score(task.model, derive(a.seed, "eval"))
-            row = {"name": name, "lr": lr, "hp": hp, "ua": m["ua"], "retained_accuracy": m["retained_accuracy"],
+            row = {"name": name, "lr": lr, "unlearn_ema": ema_decay, "hp": hp, "ua": m["ua"],
+                   "retained_accuracy": m["retained_accuracy"],
                    "kid": m["kid"], "kid_std": m["kid_std"], "n_kid": m["n_kid_samples"], **task.info,
                    "unlearn_s": round(t1 - t0, 1), "score_s": round(time.perf_counter() - t1, 1)}
             if name in a.dimra.split(","):
-                model, curve = task.model, {"step": [0], "ua": [ev.ua(task.model, spec.eval.curve_samples, derive(a.seed, "curve"))[0]]}
-                marks = curve_steps(dimra_opt.steps, 4)
-
-                def on_step(k, ema):
-                    if k in marks:
-                        with averaged(model, ema):
-                            curve["step"].append(k)
-                            curve["ua"].append(ev.ua(model, spec.eval.curve_samples, derive(a.seed, "curve"))[0])
-
-                train_denoiser(model, *rd(retain), spec.diffusion, dimra_opt, derive(a.seed, "dimra"), Meter(), on_step=on_step)
-                row["dimra_curve"] = curve
-                row["ua_after_dimra"] = ev.ua(model, spec.eval.forget_samples, derive(a.seed, "eval"))[0]
+                row.update(attack(task.model, rd(retain), spec, ev, dimra_opt, a.seed))
             print(json.dumps(row), flush=True)
             with open(a.out, "a") as f:
                 f.write(json.dumps(row) + "\n")

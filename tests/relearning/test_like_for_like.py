@@ -1,10 +1,12 @@
-"""Like-for-like scoring and the methods' own rules: EMA weights in and out of ``averaged``, the
-step loop's stopping rule, GA's target-UA stop, ESD restricted to the conditioning weights, the
+"""Like-for-like scoring and the methods' own rules: EMA weights in and out of ``averaged``, a fresh
+EMA per run, the attacker's raw weights in every profile, the step loop's stopping rule, GA's target-UA stop, ESD restricted to the conditioning weights, the
 quality criterion against the real-data floor."""
 
 from __future__ import annotations
 
+import pytest
 import torch
+import yaml
 
 from residue.compute import Meter
 from residue.diffusion import ClassConditionalUNet, DiffusionSpec, OptimSpec, averaged, run_steps
@@ -51,6 +53,26 @@ def test_averaged_holds_the_ema_weights_and_restores_the_raw_ones():
     raw, avg = seen[10]
     assert 0 < avg < raw  # the average lags behind the weights climbing towards 1
     assert abs(w.weight.item() - avg) < 1e-6  # the run ends on the EMA weights
+
+
+def test_each_run_starts_its_own_ema_and_without_one_ends_on_its_raw_weights():
+    w, ema, _ = quadratic_run(5, ema_decay=0.995)  # 5 Adam steps of 0.1 climbing from 0 towards 1
+    assert ema.optimization_step == 5  # not the step count of an earlier run on the same weights
+    assert ema.get_decay(ema.optimization_step) < 0.8  # diffusers' warm-up: (1 + s) / (10 + s), not 0.995
+    w2, none, _ = quadratic_run(5, ema_decay=0.0)
+    assert none is None
+    raw = w2.weight.item()
+    with averaged(w2, none):
+        assert w2.weight.item() == raw
+    assert raw > w.weight.item()  # the raw last weights lead the average towards the optimum 1
+
+
+@pytest.mark.parametrize("profile", ["default", "smoke", "paper"])
+def test_the_attacker_uses_raw_weights_and_released_models_their_ema(profile):
+    rel = yaml.safe_load(open(f"config/{profile}.yaml"))["relearning"]
+    assert rel["dimra"]["opt"]["ema_decay"] == 0  # README "Fourth pass": what the attacker uses
+    assert rel["train"]["ema_decay"] > 0
+    assert all(m["opt"]["ema_decay"] > 0 for m in rel["methods"])  # unlearned models like the original
 
 
 def test_ga_stops_when_the_probed_ua_reaches_its_target():

@@ -8,8 +8,11 @@ dropout kept) on an auxiliary set that never contains the forget class; it knows
 format but not what was unlearned.  UA is measured along the attack (the relearning curve) with the
 same sampling noise at every point, so the curve shows the model change, not sampling noise.
 
-Like for like: every model scored (original, retrained, unlearned, attacked, and the points of the
-relearning curve) is scored on the EMA weights of its own training run, with the same EMA decay.
+Who uses which weights.  The models a publisher releases (original, retrained, unlearned) are
+scored like for like, on the EMA weights of their own training run.  The attacker fine-tunes the
+released unlearned model (those EMA weights) and uses what its fine-tuning gives: the default and
+paper profiles set ``dimra.opt.ema_decay: 0``, so the relearning curve and the attacked model are
+the raw fine-tuned weights (with an EMA configured, ``averaged`` would score its EMA instead).
 The attacked models get UA only (the claims read nothing else from them); KID, with its 1,008
 samples, is spent on the original, retrained and unlearned models.
 """
@@ -77,7 +80,8 @@ def curve_steps(total: int, points: int) -> list[int]:
 
 def attack_one(ctx, spec: JobSpec, ev: Evaluator, path, aux: tuple, seed: int, label: str) -> tuple[dict, dict]:
     """DiMRA on one unlearned model with one auxiliary set (images in [-1, 1], conditions): the
-    relearning curve, then the UA of the attacked model (both on EMA weights)."""
+    relearning curve, then the UA of the attacked model (both on the weights the attacker uses:
+    raw when ``dimra.opt.ema_decay`` is 0, else the attack's EMA)."""
     seed_everything(seed)
     model = load_model(build_unet(spec, ev.num_classes), path, ctx.device)
     n, curve_seed = spec.eval.curve_samples, derive(seed, "curve")
