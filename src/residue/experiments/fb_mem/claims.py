@@ -119,7 +119,7 @@ def claim(id, text, metric, values: dict[int, float], criterion, reqs=(), **kw):
     finite = [v for v in values.values() if np.isfinite(v)]
     est = mean_ci(finite) if finite else Estimate(float("nan"), float("nan"), float("nan"), 0)
     return make_claim(id, PAPER, text, metric, est, criterion, unit=UNIT,
-                      reqs=[defined(values, metric), *reqs], **kw)
+                      reqs=[*reqs, defined(values, metric)], **kw)
 
 
 def build(runs: list[dict]) -> list:
