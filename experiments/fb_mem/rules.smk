@@ -62,6 +62,8 @@ rule fb_mem_summarise:
         mitigations=multiext("results/fb_mem/mitigations", ".csv", ".md", ".tex"),
         whole=multiext("results/fb_mem/whole_image", ".csv", ".md", ".tex"),
         segmenters=multiext("results/fb_mem/segmenters", ".csv", ".md", ".tex"),
+        copy_test=multiext("results/fb_mem/copy_test", ".csv", ".md", ".tex"),
+        transitions=multiext("results/fb_mem/transitions", ".csv", ".md", ".tex"),
         claims="results/fb_mem/claims.json",
         grid_pdf="figures/fb_mem/grid.pdf",
         grid=report("figures/fb_mem/grid.png", caption="../../report/fb_mem_grid.rst", category="fb_mem"),

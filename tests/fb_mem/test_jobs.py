@@ -8,6 +8,7 @@ import pytest
 
 from residue.data.sources import fb_mem_scenes as fs
 from residue.io import read_json
+from residue.experiments.fb_mem import figures
 from residue.jobs import run_job
 
 REPO = Path(__file__).resolve().parents[2]
@@ -49,31 +50,58 @@ def test_dataset_groups_masks_and_determinism(workdir, tmp_path, monkeypatch):
 
 
 def test_jobs_end_to_end(workdir, monkeypatch):
+    """Two trained models × two sampling seeds; τ = 0.7 (not the default 0.8) must reach every
+    table header and figure title (thresholds are read from the config, never hard-coded)."""
     monkeypatch.chdir(workdir)
     monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{workdir}/mlruns.db")
-    train = {"seed": 0, "model": {"block_out_channels": [8, 16], "cross_attention_dim": 16, "attention_head_dim": 8},
+    titles = []
+    real_save = figures.save
+
+    def spy(fig, stem):
+        titles.extend(a.get_title() for a in fig.axes)
+        titles.extend(a.get_xlabel() for a in fig.axes)
+        return real_save(fig, stem)
+
+    monkeypatch.setattr(figures, "save", spy)
+    train = {"model": {"block_out_channels": [8, 16], "cross_attention_dim": 16, "attention_head_dim": 8},
              "optim": {"steps": 3, "batch_size": 8, "ema_decay": 0.0}, "diffusion": {"sample_steps": 2},
              "segmenter_steps": 3, "classifier": {"epochs": 1, "batch_size": 16}, "segmenters": {"gt": {}, "classical": {}},
              "device": "cpu"}
-    t = run_job("fb_mem.train", train, {}, {"metrics": "r/t/metrics.json", "model": "r/t/model.pt"})
-    assert t["segmenter_iou"]["gt"] == 1.0
-    ev = {"train": train, "images_per_prompt": 1, "generic_prompts": 2, "reference_prompts": 3, "detect_seeds": 2,
+    ev = {"images_per_prompt": 1, "generic_prompts": 2, "reference_prompts": 3, "detect_seeds": 2, "tau": 0.7,
+          "compare_segmenters": {"gt": {"nearest": True}, "classical": {}}, "whole_fpr": 0.5,
           "mitigations": {"none": {}, "nemo": {}, "nemo_c": {"clusters": 2}, "wanda": {}, "wen": {"steps": 2}}, "device": "cpu"}
-    for s in (0, 1):  # the same sampling seed twice: metrics.json must be identical
-        m = run_job("fb_mem.evaluate", {**ev, "sample_seed": 0}, {"model": ["r/t/model.pt"]},
-                    {"metrics": f"r/{s}/metrics.json", "samples": f"r/{s}/samples.npy", "masks": f"r/{s}/masks.npy"})
-        assert m["memorized_prompts"] == 4 and set(m["mitigations"]) == set(ev["mitigations"])
-        assert len(m["mitigations"]["none"]["categories_tau"]) == 4
-        assert m["mitigations"]["none"]["mitigation_score_tau"] == 0
-    assert Path("r/0/metrics.json").read_bytes() == Path("r/1/metrics.json").read_bytes()
-    outs = {k: f"out/{k}.md" for k in ("mitigations", "whole", "segmenters")} | {"claims": "out/claims.json"}
+    runs = []
+    for t in (0, 1):
+        tr = {**train, "seed": t}
+        m = run_job("fb_mem.train", tr, {}, {"metrics": f"r/t{t}/metrics.json", "model": f"r/t{t}/model.pt"})
+        assert m["segmenter_iou"]["gt"] == 1.0
+        for s in (0, 1):
+            out = {"metrics": f"r/{t}-{s}/metrics.json", "samples": f"r/{t}-{s}/samples.npy", "masks": f"r/{t}-{s}/masks.npy"}
+            m = run_job("fb_mem.evaluate", {**ev, "train": tr, "sample_seed": s}, {"model": [f"r/t{t}/model.pt"]}, out)
+            assert m["memorized_prompts"] == 4 and set(m["mitigations"]) == set(ev["mitigations"])
+            assert len(m["mitigations"]["none"]["categories_tau"]) == 4 and m["tau"] == 0.7
+            assert m["mitigations"]["none"]["mitigation_score_tau"] == 0
+            assert set(m["segmenter_counts"]) == {"learned", "gt", "classical"}
+            assert len(m["mitigations"]["none"]["copy_ratio"]) == len(m["whole_scores"]["l2"]) == 4 + 2
+            runs.append(out)
+    again = {"metrics": "r/again/metrics.json", "samples": "r/again/samples.npy", "masks": "r/again/masks.npy"}
+    run_job("fb_mem.evaluate", {**ev, "train": {**train, "seed": 1}, "sample_seed": 1}, {"model": ["r/t1/model.pt"]}, again)
+    assert Path("r/again/metrics.json").read_bytes() == Path("r/1-1/metrics.json").read_bytes()
+    outs = {k: f"out/{k}.md" for k in ("mitigations", "whole", "segmenters", "copy_test", "transitions")} | {"claims": "out/claims.json"}
     outs |= {k: f"out/{k}.png" for k in ("grid", "distributions", "one_to_many", "tradeoff")}
     Path("out").mkdir()
-    run_job("fb_mem.summarise", {}, {"metrics": ["r/0/metrics.json", "r/1/metrics.json"], "samples": ["r/0/samples.npy", "r/1/samples.npy"],
-                                     "masks": ["r/0/masks.npy", "r/1/masks.npy"],
-                                     "train": ["r/t/metrics.json"]}, outs)
+    run_job("fb_mem.summarise", {}, {k: [r[k] for r in runs] for k in ("metrics", "samples", "masks")}
+            | {"train": ["r/t0/metrics.json", "r/t1/metrics.json"]}, outs)
     claims = read_json("out/claims.json")
-    assert {c["id"] for c in claims} >= {"P3.whole_image_misses", "P3.one_to_many", "P3.nemo_c_beats_nemo"}
-    # one trained model (both runs share training seed 0): the unit is the model, so n = 1, untestable
-    assert all(c["n"] == 1 and c["holds"] is None and c["untestable_reason"] for c in claims)
+    assert {c["id"] for c in claims} >= {"P3.whole_image_misses", "P3.one_to_many", "P3.nemo_c_beats_nemo", "P3.nemo_leaves_fg",
+                                         "P3.check.verbatim_copies", "P3.check.generic_no_copies"}
+    assert all(c["unit"].startswith("trained model") and c["n"] <= 2 for c in claims)
+    assert all(c["holds"] is not None or c["untestable_reason"] for c in claims)
+    for name in ("mitigations", "segmenters", "whole"):
+        text = Path(f"out/{name}.md").read_text()
+        assert "0.7" in text.splitlines()[0] and "0.8" not in text.splitlines()[0], name
+    assert "FPR (target 0.5)" in Path("out/whole.md").read_text()
+    assert "d1/d2 < 0.333" in Path("out/copy_test.md").read_text()
+    tau_titles = [t for t in titles if "τ" in t]
+    assert any("τ = 0.7" in t for t in tau_titles) and not any("0.8" in t for t in tau_titles)
     assert Path("out/grid.pdf").exists() and Path("out/mitigations.csv").exists()

@@ -1,12 +1,16 @@
 """Whole-image memorization baselines, to show what they miss beside FB-Mem.
 
-Each returns, per generated image, the similarity to its nearest training image; a generation
-is flagged when it passes the baseline's threshold (config ``fb_mem.whole``):
+Each gives, per generated image, its similarity to its nearest training image (higher = more
+alike):
 
-* ``l2``     — Carlini et al. (2023): pixel ℓ2 distance, here as RMSE in [0, 1] units (flag ≤ δ);
-* ``ssim``   — whole-image SSIM (flag ≥ τ);
+* ``l2``     — Carlini et al. (2023): pixel ℓ2 distance, as minus the RMSE in [0, 1] units;
+* ``ssim``   — whole-image SSIM;
 * ``cosine`` — cosine similarity in the penultimate-layer features of the repository's scene
-  classifier (flag ≥ threshold), the feature-space copy detectors' recipe at our scale.
+  classifier, the feature-space copy detectors' recipe at our scale.
+
+A baseline flags a generation above a threshold; :func:`matched_threshold` sets it at a stated
+false-positive rate on generations of generic (non-memorized) prompts, so every baseline — and
+FB-Mem beside them — is compared at the same FPR rather than at thresholds of unknown strictness.
 """
 
 from __future__ import annotations
@@ -33,11 +37,14 @@ def nearest_cosine(gen_feat: torch.Tensor, train_feat: torch.Tensor) -> np.ndarr
     return (F.normalize(gen_feat, dim=1) @ F.normalize(train_feat, dim=1).T).max(1).values.numpy()
 
 
-def flags(gen: torch.Tensor, train: torch.Tensor, gen_feat: torch.Tensor, train_feat: torch.Tensor,
-          l2: float, ssim: float, cosine: float) -> dict[str, np.ndarray]:
-    """Boolean flags per baseline and generation."""
-    return {
-        "l2": nearest_l2(gen, train) <= l2,
-        "ssim": nearest_ssim(gen, train) >= ssim,
-        "cosine": nearest_cosine(gen_feat, train_feat) >= cosine,
-    }
+def similarities(gen: torch.Tensor, train: torch.Tensor, gen_feat: torch.Tensor, train_feat: torch.Tensor) -> dict[str, np.ndarray]:
+    """Nearest-training-image similarity per baseline and generation (higher = more alike)."""
+    return {"l2": -nearest_l2(gen, train), "ssim": nearest_ssim(gen, train), "cosine": nearest_cosine(gen_feat, train_feat)}
+
+
+def matched_threshold(generic_scores: np.ndarray, fpr: float) -> float:
+    """The smallest threshold t with share(generic_scores ≥ t) ≤ fpr: the ⌈(1 − fpr)·n⌉-th
+    order statistic's successor (flag = score > the ⌊fpr·n⌋+1-th largest score)."""
+    s = np.sort(np.asarray(generic_scores, float))[::-1]
+    allowed = int(np.floor(fpr * len(s)))
+    return float(np.nextafter(s[allowed], np.inf)) if allowed < len(s) else -np.inf

@@ -26,8 +26,9 @@ def grid(run: dict, samples: np.ndarray, masks: np.ndarray, stem: Path, rows: in
     for r, i in enumerate(picks):
         j = none["top"][i][0]
         for a, img, title in zip(axes[r], (samples[i].transpose(1, 2, 0), masks[i], cand[j].transpose(1, 2, 0), cand_mask[j]),
-                                 (run["captions"][i // n], "mask (learned)",
-                                  f"fg {none['best_fg'][i]:.2f} bg {none['best_bg'][i]:.2f} → {none['categories_tau'][i]}", "mask (gt)")):
+                                 (run["captions"][i // n], f"mask ({run['segmenter']})",
+                                  f"fg {none['best_fg'][i]:.2f} bg {none['best_bg'][i]:.2f} → {none['categories_tau'][i]} (τ = {run['tau']:g})",
+                                  "its mask (gt)")):
             a.imshow(img, cmap="gray" if img.ndim == 2 else None)
             a.set_title(title, fontsize=7)
             a.axis("off")
@@ -45,7 +46,8 @@ def distributions(runs: list[dict], stem: Path) -> list[Path]:
             v = np.array([np.mean([r["mitigations"][m][f"counts_{label}"][c] for r in runs]) for m in names])
             ax.bar(names, v, bottom=bottom, label=c)
             bottom += v
-        ax.set_title(f"categories of memorized-prompt generations ({'τ = 0.8' if label == 'tau' else 'calibrated τ'})", fontsize=9)
+        which = f"τ = {runs[0]['tau']:g}" if label == "tau" else "calibrated τ"
+        ax.set_title(f"categories of memorized-prompt generations ({which})", fontsize=9)
         ax.set_ylabel("generations (mean over seeds)")
     axes[0].legend(frameon=False)
     return save(fig, stem)
@@ -55,9 +57,9 @@ def one_to_many(runs: list[dict], stem: Path) -> list[Path]:
     links = np.concatenate([np.array(r["mitigations"]["none"]["one_to_many"]) for r in runs])
     fig, ax = subplots(figsize=(5, 3.4))
     ax.hist(links, bins=np.arange(links.max() + 2) - 0.5 if links.max() < 60 else 30)
-    ax.set_xlabel("distinct training images with fg or bg ≥ τ")
+    ax.set_xlabel(f"distinct training images with fg or bg ≥ τ = {runs[0]['tau']:g}")
     ax.set_ylabel("generations (memorized prompts)")
-    ax.set_title("One generation, many training images", fontsize=9)
+    ax.set_title(f"One generation, many training images (τ = {runs[0]['tau']:g})", fontsize=9)
     return save(fig, stem)
 
 

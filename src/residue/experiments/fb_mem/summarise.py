@@ -1,7 +1,12 @@
-"""``fb_mem.summarise``: tables (categories and scores per mitigation, whole-image baselines,
-segmenter IoU), figures and claims over all (training seed, sampling seed) evaluations."""
+"""``fb_mem.summarise``: tables (categories and scores per mitigation, the copy test per prompt
+group, the whole-image baselines at a matched FPR, FB-Mem under each segmenter backend, the paired
+VM transitions), figures and claims over all (training seed, sampling seed) evaluations.  Every
+mean ± CI runs over trained models (runs averaged over sampling seeds within a model first);
+every threshold printed is the one the runs used (``tau``, ``copy_ratio``, ``whole_fpr``)."""
 
 from __future__ import annotations
+
+from typing import Callable
 
 import numpy as np
 
@@ -9,42 +14,97 @@ from ...io import load_array, read_json, write_json
 from ...memorization.fbmem import CATEGORIES
 from ...registries import JOBS
 from ...report.tables import write_table
-from ...stats import mean_ci
+from ...stats import Estimate, mean_ci
 from . import claims, figures
+from .matched import key, whole_flags
+
+GROUPS = ("verbatim", "foreground", "background", "generic")
+
+
+def over_models(runs: list[dict], f: Callable[[dict], float]) -> Estimate:
+    """Mean ± CI over trained models of f(run) averaged over each model's sampling seeds."""
+    return mean_ci([float(np.mean([f(r) for r in rs])) for rs in claims.by_model(runs).values()])
 
 
 def mitigation_rows(runs: list[dict]) -> list[dict]:
+    tau = runs[0]["tau"]
     rows = []
     for name in runs[0]["mitigations"]:
-        ms = [r["mitigations"][name] for r in runs]
+        def m(r, name=name):
+            return r["mitigations"][name]
         row = {"mitigation": name}
         for c in CATEGORIES:
-            row[f"{c} (tau=0.8)"] = mean_ci([m["counts_tau"][c] for m in ms]).fmt(2)
+            row[f"{c} (tau={tau:g})"] = over_models(runs, lambda r, c=c: m(r)["counts_tau"][c]).fmt(2)
         for c in CATEGORIES:
-            row[f"{c} (tau_cal)"] = mean_ci([m["counts_tau_cal"][c] for m in ms]).fmt(2)
-        row["score"] = mean_ci([m["mitigation_score_tau"] for m in ms]).fmt(2)
-        row["score (official table)"] = mean_ci([m["mitigation_score_official_tau"] for m in ms]).fmt(2)
-        row["mean fg change"] = mean_ci([np.mean(m["best_fg"]) - np.mean(r["mitigations"]["none"]["best_fg"][: len(m["best_fg"])])
-                                         for m, r in zip(ms, runs)]).fmt(3)
-        row["Frechet (classifier feats)"] = mean_ci([m["frechet_memorized"] for m in ms]).fmt(2)
-        row["alignment"] = mean_ci([m["alignment"] for m in ms]).fmt(3)
+            row[f"{c} (tau_cal)"] = over_models(runs, lambda r, c=c: m(r)["counts_tau_cal"][c]).fmt(2)
+        row["score"] = over_models(runs, lambda r: m(r)["mitigation_score_tau"]).fmt(2)
+        row["score (official table)"] = over_models(runs, lambda r: m(r)["mitigation_score_official_tau"]).fmt(2)
+        row["mean fg change"] = over_models(runs, lambda r: np.mean(m(r)["best_fg"]) - np.mean(r["mitigations"]["none"]["best_fg"])).fmt(3)
+        row[f"copies (d1/d2 < {runs[0]['copy_ratio']:.3g})"] = over_models(
+            runs, lambda r: np.mean(np.array(m(r)["copy_ratio"][: len(m(r)["best_fg"])]) < r["copy_ratio"])).fmt(3)
+        row["Frechet (classifier feats)"] = over_models(runs, lambda r: m(r)["frechet_memorized"]).fmt(2)
+        row["alignment"] = over_models(runs, lambda r: m(r)["alignment"]).fmt(3)
         rows.append(row)
     return rows
 
 
-def whole_rows(runs: list[dict]) -> list[dict]:
-    shares, missed = claims.whole_image_misses(runs)
+def copy_rows(runs: list[dict]) -> list[dict]:
+    ratio = runs[0]["copy_ratio"]
+    first = next(iter(claims.by_model(runs).values()))
+    rows = []
+    for g in GROUPS:
+        per = claims.copy_rate(runs, g)
+        def ratios(r, g=g):
+            return np.array(r["mitigations"]["none"]["copy_ratio"])[np.repeat(r["groups"], r["images_per_prompt"]) == g]
+        rows.append({"prompt group": g, "prompts": sum(x == g for x in runs[0]["groups"]),
+                     "generations per model": int(sum(len(ratios(r)) for r in first)),
+                     f"copy rate (d1/d2 < {ratio:.3g})": mean_ci(list(per.values())).fmt(3),
+                     "per model": ", ".join(f"{v:.2f}" for v in per.values()),
+                     "median d1/d2": f"{np.median(np.concatenate([ratios(r) for r in runs])):.3f}"})
+    return rows
+
+
+def whole_rows(runs: list[dict], trains: dict[int, dict]) -> list[dict]:
+    flags = whole_flags(runs)
+    fpr = runs[0]["whole_fpr"]
     rows = []
     for r in runs:
         cats = np.array(r["mitigations"]["none"]["categories_tau"])
+        fl = cats != "NM"
+        gen = np.array(r["mitigations"]["none"]["categories_generic_tau"])
         row = {"train seed": r["spec"]["train"]["seed"], "sample seed": r["spec"]["sample_seed"], "generations": len(cats)}
-        for c in CATEGORIES[:3]:
-            row[f"FB-Mem {c}"] = int((cats == c).sum())
-        for k, v in r["whole_flags"].items():
-            row[f"{k} flags"] = int(np.sum(v))
+        row |= {f"FB-Mem {c}": int((cats == c).sum()) for c in CATEGORIES[:3]}
+        row[f"FB-Mem FPR (generic, tau={r['tau']:g})"] = f"{(gen != 'NM').mean():.3f}"
+        any_whole = np.zeros(len(cats), bool)
+        for b, f in flags[key(r)].items():
+            row[f"{b} flags"] = int(f["memorized"].sum())
+            row[f"{b} FPR (target {fpr:g})"] = f"{f['fpr']:.3f}"
+            any_whole |= f["memorized"]
+        row["FB-Mem flagged, missed by all whole-image"] = int((fl & ~any_whole).sum())
+        row["classifier test accuracy"] = f"{trains[r['spec']['train']['seed']]['classifier_test_accuracy']:.3f}"
         rows.append(row)
-    for row, n in zip(rows, missed):
-        row["FB-Mem flagged, missed by all whole-image"] = n
+    return rows
+
+
+def segmenter_rows(runs: list[dict], trains: dict[int, dict]) -> list[dict]:
+    tau = runs[0]["tau"]
+    rows = []
+    for name in runs[0]["segmenter_counts"]:
+        row = {"segmenter (both sides)": name + (" (main)" if name == runs[0]["segmenter"] else "")}
+        ious = [t["segmenter_iou"][name] for t in trains.values() if name in t["segmenter_iou"]]
+        row["IoU on held-out scenes"] = mean_ci(ious).fmt(3) if ious else "n/a"
+        for c in CATEGORIES:
+            row[f"{c} (tau={tau:g})"] = over_models(runs, lambda r, c=c: r["segmenter_counts"][name]["counts_tau"][c]).fmt(2)
+        row["generic flagged"] = over_models(runs, lambda r: np.mean(np.array(r["segmenter_counts"][name]["categories_generic_tau"]) != "NM")).fmt(3)
+        rows.append(row)
+    return rows
+
+
+def transition_rows(runs: list[dict]) -> list[dict]:
+    rows = []
+    for m in (n for n in runs[0]["mitigations"] if n != "none"):
+        for seed, t in claims.transitions(runs, m).items():
+            rows.append({"mitigation": m, "train seed": seed, "VM before": sum(t.values())} | {f"-> {c}": v for c, v in t.items()})
     return rows
 
 
@@ -54,17 +114,14 @@ def summarise(ctx) -> None:
     for path in ctx.inputs["metrics"]:
         m = read_json(path)
         runs.append({**m["metrics"], "spec": m["spec"]})
-    trains = [read_json(p)["metrics"] for p in ctx.inputs["train"]]
+    trains = {read_json(p)["spec"]["seed"]: read_json(p)["metrics"] for p in ctx.inputs["train"]}
     samples, masks = load_array(ctx.inputs["samples"][0]), load_array(ctx.inputs["masks"][0])
     out = ctx.outputs
     paths = []
-    rows = mitigation_rows(runs)
-    paths += write_table(out["mitigations"].with_suffix(""), rows, list(rows[0]))
-    rows = whole_rows(runs)
-    paths += write_table(out["whole"].with_suffix(""), rows, list(rows[0]))
-    seg = [{"segmenter": k, "IoU on held-out scenes": mean_ci([t["segmenter_iou"][k] for t in trains]).fmt(3),
-            "training seeds": len(trains)} for k in trains[0]["segmenter_iou"]]
-    paths += write_table(out["segmenters"].with_suffix(""), seg, list(seg[0]))
+    for name, rows in (("mitigations", mitigation_rows(runs)), ("copy_test", copy_rows(runs)), ("whole", whole_rows(runs, trains)),
+                       ("segmenters", segmenter_rows(runs, trains)), ("transitions", transition_rows(runs))):
+        if rows:
+            paths += write_table(out[name].with_suffix(""), rows, list(rows[0]))
     paths += figures.grid(runs[0], samples, masks, out["grid"].with_suffix(""))
     paths += figures.distributions(runs, out["distributions"].with_suffix(""))
     paths += figures.one_to_many(runs, out["one_to_many"].with_suffix(""))

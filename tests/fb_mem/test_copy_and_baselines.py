@@ -1,0 +1,56 @@
+"""The copy test (Gu et al. 2023), matched-FPR thresholds, the gt-vs-gt backend and the paired
+VM transitions, on tiny inputs whose answers are known."""
+
+import numpy as np
+import pytest
+import torch
+
+from residue.errors import DataError
+from residue.experiments.fb_mem import claims
+from residue.memorization.copy_test import copies, nn_ratio
+from residue.memorization.whole import matched_threshold
+from residue.segmentation.base import Assets, build
+
+
+def test_copy_test_flags_copies_not_blends():
+    g = torch.Generator().manual_seed(0)
+    train = torch.rand(5, 3, 8, 8, generator=g)
+    exact = train[2] + 0.001 * torch.randn(3, 8, 8, generator=g)
+    blend = 0.5 * train[0] + 0.5 * train[1]
+    r, nn = nn_ratio(torch.stack([exact, blend]), train)
+    assert nn[0] == 2 and r[0] < 0.05
+    assert 0.9 < r[1] <= 1.0  # equidistant from its two parents
+    assert copies(torch.stack([exact, blend]), train).tolist() == [True, False]
+
+
+@pytest.mark.parametrize("fpr,flagged", [(0.0, 0), (0.1, 1), (0.25, 2), (1.0, 10)])
+def test_matched_threshold_keeps_the_fpr(fpr, flagged):
+    scores = np.arange(10.0)
+    t = matched_threshold(scores, fpr)
+    assert int((scores >= t).sum()) == flagged
+
+
+def test_gt_nearest_borrows_the_nearest_known_mask():
+    imgs = torch.stack([torch.zeros(3, 4, 4), torch.ones(3, 4, 4)])
+    masks = torch.zeros(2, 4, 4, dtype=torch.bool)
+    masks[1, :2] = True
+    near = build("gt", Assets(images=imgs, masks=masks), nearest=True)
+    assert torch.equal(near(torch.full((1, 3, 4, 4), 0.9))[0], masks[1])
+    with pytest.raises(DataError, match="nearest"):
+        build("gt", Assets(images=imgs, masks=masks))(torch.full((1, 3, 4, 4), 0.9))
+
+
+def _run(train_seed, sample_seed, none, nemo):
+    return {"spec": {"train": {"seed": train_seed}, "sample_seed": sample_seed},
+            "mitigations": {"none": {"categories_tau": none}, "nemo": {"categories_tau": nemo}}}
+
+
+def test_paired_transitions_pool_sampling_seeds_within_a_model():
+    runs = [_run(0, 0, ["VM", "VM", "NM"], ["FM", "VM", "NM"]), _run(0, 1, ["VM", "FM"], ["BM", "FM"]),
+            _run(1, 0, ["VM", "VM"], ["FM", "FM"])]
+    t = claims.transitions(runs, "nemo")
+    assert t == {0: {"VM": 1, "FM": 1, "BM": 1, "NM": 0}, 1: {"VM": 0, "FM": 2, "BM": 0, "NM": 0}}
+    assert claims.fg_over_bg(runs, "nemo") == {0: 0.0, 1: 1.0}
+    assert claims.vm_drop(runs, "nemo") == {0: pytest.approx(2 / 3), 1: 1.0}
+    assert claims.acted(runs, "nemo").ok
+    assert not claims.acted([_run(0, 0, ["VM"], ["VM"]), _run(1, 0, ["VM"], ["NM"])], "nemo").ok
