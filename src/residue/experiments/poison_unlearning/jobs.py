@@ -117,8 +117,21 @@ def poison(ctx) -> dict:
         out["fresh_noise_fpr_at_1pct"] = (scores < -2.3263478740408408).float().mean().item()
         out["fresh_noise_scores"] = scores.tolist()
         out["gus_scores"] = scenario.scores(model, b, Meter()).tolist()
-    out.update({k: v for k, v in b.items() if k in ("clean_accuracy", "target_accuracy") or k.startswith("gc_")})
+    if getattr(scenario, "twin", False):
+        out.update(twin_metrics(spec, b, scenario, ctx.device, ctx.meter))
+    out.update({k: v for k, v in b.items() if k in ("clean_accuracy", "target_accuracy", "brew_loss", "brew_base_loss") or k.startswith("gc_")})
+    if "brew_seconds" in b:  # machine-dependent: the job's log, not metrics.json
+        print("brew CPU seconds per target: " + ", ".join(f"{v:.1f}" for v in b["brew_seconds"]), flush=True)
     return out
+
+
+def twin_metrics(spec: JobSpec, b: dict, scenario, device, meter) -> dict:
+    """The poisoned model's twin: its initialisation and batch order, on D with the unperturbed bases
+    (``x_clean``); its effect, success and accuracy as ``twin_*`` (the paired control of issue #14)."""
+    twin = fresh_model(spec, b, "model", device)
+    fit(twin, b["x_clean"], b["y"], spec.setting.train, derive(spec.seed, "train"), meter, desc="twin")
+    return {f"twin_{k}": v for k, v in {**scenario.effect(twin, b, Meter()), "test_accuracy": accuracy(twin, b["x_test"], b["y_test"]),
+                                         "train_accuracy": accuracy(twin, b["x_clean"], b["y"])}.items()}
 
 
 def run_unlearning(spec: JobSpec, b: dict, state: dict, hp: dict, device, meter: Meter):
