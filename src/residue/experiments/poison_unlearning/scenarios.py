@@ -56,10 +56,11 @@ def image_data(setting: Setting, seed: int) -> dict:
 
 
 def clean_model(setting: Setting, b: dict, seed: int, meter, device):
-    """A model trained on the clean training set (GC flips labels against it; gradient matching brews on it)."""
+    """A model trained on the clean training set (GC flips labels against it; gradient matching brews
+    on it), with the ``pretrain`` recipe where the setting has one (fine-tuning threat model)."""
     torch.manual_seed(derive(seed, "clean-model"))
     model = build(setting.model, b["in_shape"], b["num_classes"], **setting.model_args).to(device)
-    fit(model, b["x"], b["y"], setting.train, derive(seed, "clean"), meter, desc="clean model")
+    fit(model, b["x"], b["y"], setting.pretrain or setting.train, derive(seed, "clean"), meter, desc="clean model")
     return model
 
 
@@ -164,6 +165,11 @@ class GradientMatching:
     (> 0 iff classified y_adv; mean over the targets of the run), a continuous measure that sees an
     attack short of a flip; ``success`` = the fraction of targets classified y_adv.
 
+    **Fine-tuning threat model** (a setting with ``pretrain``, issue #14 item 4): the victim does not
+    train from scratch but fine-tunes the clean model θ_cl the poisons were brewed against (saved
+    as ``init_state``) on D with the poisons, with the setting's ``train`` recipe; the twin and the
+    retrain reference fine-tune θ_cl too (on the unperturbed D, and on D_r).
+
     ``twin``: the poison job also trains the poisoned model's twin — the same initialisation and
     batch order on D with the *unperturbed* bases (``x_clean``) — so that poisoned − twin is the
     perturbation's effect free of retraining noise (common random numbers, issue #14)."""
@@ -197,6 +203,8 @@ class GradientMatching:
         b["x_targets"], b["y_adv"], b["y_targets"] = b["x_test"][targets], y_adv, b["y_test"][targets]
         b["brew_base_loss"], b["brew_loss"] = [l for l, _ in losses], [l for _, l in losses]
         b["brew_seconds"] = seconds
+        if setting.pretrain is not None:
+            b["init_state"] = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
         return b
 
     def effect(self, model, b, meter, split="test"):
