@@ -27,25 +27,26 @@ def test_registered():
 def test_brew_lowers_alignment_loss_and_respects_constraints():
     model = tiny_model()
     target_x, base_x, base_y = data()
-    spec = BrewSpec(eps=16 / 255, steps=40, restarts=2, lr=0.1, augment=False)
+    spec = BrewSpec(eps=16 / 255, steps=40, restarts=2, lr=0.1)
     meter = Meter()
     poisons, info = brew(model, target_x, 2, base_x, base_y, spec, seed=3, meter=meter)
     params = list(model.parameters())
     target_grad = flat_grad(F.cross_entropy(model(target_x[None]), torch.tensor([2]), reduction="sum"), params)
-    clean_loss = final_loss(model, params, target_grad, base_x, base_y)
+    clean_loss = final_loss([model], [params], [target_grad], base_x, base_y)
+    assert abs(info["base_loss"] - clean_loss) < 1e-6  # the headroom: the unperturbed bases' loss
     assert info["loss"] < 0.8 * clean_loss  # the brew aligns the poison gradient with the target's
     assert info["loss"] == min(info["restart_losses"]) and len(info["restart_losses"]) == 2
     assert len(info["loss_curve"]) == 40
     assert (poisons - base_x).abs().max() <= spec.eps + 1e-6
     assert poisons.min() >= 0 and poisons.max() <= 1
-    # target gradient (1) + per restart: steps × N + final evaluation × N
-    assert meter.grad_evals == 1 + 2 * (40 * 6 + 6)
+    # target gradient (1) + the bases' loss (N) + per restart: steps × N + final evaluation × N
+    assert meter.grad_evals == 1 + 6 + 2 * (40 * 6 + 6)
     assert model.training  # nn.Module default is train mode; brew restores it
 
 
 def test_brew_is_deterministic_and_seed_dependent():
     target_x, base_x, base_y = data()
-    spec = BrewSpec(eps=16 / 255, steps=5, restarts=1, augment=True)
+    spec = BrewSpec(eps=16 / 255, steps=5, restarts=1, shift=2)
     a, _ = brew(tiny_model(), target_x, 0, base_x, base_y, spec, seed=0, meter=Meter())
     b, _ = brew(tiny_model(), target_x, 0, base_x, base_y, spec, seed=0, meter=Meter())
     c, _ = brew(tiny_model(), target_x, 0, base_x, base_y, spec, seed=1, meter=Meter())
@@ -56,19 +57,33 @@ def test_pixel_box_binds_at_the_edges():
     model = tiny_model()
     target_x, _, base_y = data()
     base_x = torch.ones(6, 1, 8, 8)  # white images: only negative perturbations are feasible
-    poisons, _ = brew(model, target_x, 0, base_x, base_y, BrewSpec(steps=5, restarts=1, augment=False), 0, Meter())
+    poisons, _ = brew(model, target_x, 0, base_x, base_y, BrewSpec(steps=5, restarts=1), 0, Meter())
     assert poisons.max() <= 1 and (poisons - base_x).min() >= -16 / 255 - 1e-6
 
 
-def test_augment_is_differentiable_flip_and_shift():
-    x = torch.arange(2 * 8 * 8, dtype=torch.float).reshape(2, 1, 8, 8).requires_grad_(True)
-    y = augment(x, torch.Generator().manual_seed(0))
+def test_augment_is_a_differentiable_shift_without_flip():
+    x = torch.rand(4, 1, 8, 8).requires_grad_(True)
+    y = augment(x, torch.Generator().manual_seed(0), shift=2)
     assert y.shape == x.shape
     y.sum().backward()
     assert x.grad is not None and x.grad.abs().sum() > 0
-    # every output pixel is an input pixel of the same image or zero padding
-    for i in range(2):
-        assert set(y[i].flatten().tolist()) <= set(x[i].flatten().tolist()) | {0.0}
+    # each output is its input moved by at most 2 pixels per axis, never mirrored, zero padded
+    for i in range(4):
+        matches = [(dy, dx) for dy in range(-2, 3) for dx in range(-2, 3)
+                   if torch.equal(y[i, 0], F.pad(x[i, 0], (2, 2, 2, 2))[2 - dy:10 - dy, 2 - dx:10 - dx])]
+        assert matches
+
+
+def test_ensemble_brew_lowers_each_models_loss_and_charges_per_model():
+    models = [tiny_model(0), tiny_model(1)]
+    target_x, base_x, base_y = data()
+    meter = Meter()
+    poisons, info = brew(models, target_x, 2, base_x, base_y, BrewSpec(eps=16 / 255, steps=30, restarts=1, lr=0.02), seed=0, meter=meter)
+    for m in models:
+        params = list(m.parameters())
+        tg = flat_grad(F.cross_entropy(m(target_x[None]), torch.tensor([2]), reduction="sum"), params)
+        assert final_loss([m], [params], [tg], poisons, base_y) < final_loss([m], [params], [tg], base_x, base_y)
+    assert meter.grad_evals == 2 * (1 + 6 + 30 * 6 + 6)
 
 
 def test_alignment_loss_range():

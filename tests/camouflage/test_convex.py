@@ -49,17 +49,22 @@ def test_convex_trial_moves_the_decision_in_the_expected_directions():
     x, y, pool, learner, clean, t = setup()
     m0 = margins(predict(clean, t[None]), torch.tensor([0])).item()
     assert 0 < m0 < 0.5
-    steps = BrewSteps(steps=60, restarts=2, lr=0.05, augment=False)
+    steps = BrewSteps(steps=60, restarts=2, lr=0.05)
     attack = AttackSpec(n_poison=20, camouflage_ratio=1.0, eps=0.2, poison=steps, camouflage=steps, delete_fractions=[1.0, 0.0], controls=True)
     trial = Trial(learner, TrainingSets(clean=Part(x, y)), (x, y), Target(0, t, 0, 1), seed=0, meter=Meter())
-    rec = trial.run(clean, pool, attack, deleters={})
+    rec = trial.run([clean], pool, attack, deleters={})
     s = {k: v["target_margin"] for k, v in rec["stages"].items()}
     assert s["poisoned"] < 0 < s["clean"]  # poisons flip the target to y_adv
     assert s["poisoned"] < s["poison_bases"]  # ... because of their perturbations, not just their images
     assert s["camouflaged"] > 0  # camouflages hide it
     assert s["unlearned/exact/1"] == pytest.approx(s["poisoned"], abs=1e-4)  # convex: retraining = θ_po
     assert s["unlearned/exact/0"] == pytest.approx(s["camouflaged"], abs=1e-4)  # deleting nothing changes nothing
-    assert outcomes(rec) == {"poison": True, "camouflage": True, "overall": True, "restored": True, "control": s["poison_bases"] < 0}
+    assert outcomes(rec) == {"poison": True, "camouflage": True, "overall": True, "restored": True, "control": s["poison_bases"] < 0,
+                             "restored_control": s["unlearned_bases"] < 0}
+    adv = {k: v["adv_margin"] for k, v in rec["stages"].items()}
+    assert adv["poisoned"] > adv["poison_bases"]  # the paired (same-seed) poison effect on the adversarial margin
+    assert rec["stages"]["unlearned_bases"]["trained_on"] == {"clean": 60, "poison_bases": 20}
+    assert rec["brew"]["poison_loss"] < rec["brew"]["poison_base_loss"]
     comp = rec["stages"]["camouflaged"]["trained_on"]
     assert comp == {"clean": 60, "poisons": 20, "camouflages": 20}
 
@@ -67,9 +72,9 @@ def test_convex_trial_moves_the_decision_in_the_expected_directions():
 def test_camouflage_brew_lowers_its_loss_within_eps_and_box():
     x, y, pool, learner, clean, t = setup()
     bases = Part(pool.x[pool.y == 0][:10], pool.y[pool.y == 0][:10])
-    spec = BrewSpec(eps=8 / 255, steps=40, restarts=1, augment=False)
+    spec = BrewSpec(eps=8 / 255, steps=40, restarts=1)
     cams, info = brew(clean, t, 0, bases.x, bases.y, spec, 0, Meter())
     params = list(clean.parameters())
     tg = flat_grad(F.cross_entropy(clean(t[None]), torch.tensor([0]), reduction="sum"), params)
-    assert info["loss"] < final_loss(clean, params, tg, bases.x, bases.y)
+    assert info["loss"] < final_loss([clean], [params], [tg], bases.x, bases.y)
     assert (cams - bases.x).abs().max() <= 8 / 255 + 1e-6 and cams.min() >= 0 and cams.max() <= 1

@@ -12,8 +12,8 @@ from residue.jobs import JobContext
 SPEC = {
     "learner": "convex", "dataset": "digits", "classes": [3, 8], "n_train": 150, "targets": 1, "seed": 0,
     "run": "convex", "variant": "main", "device": "cpu",
-    "attack": {"n_poison": 4, "eps": 0.0627, "poison": {"steps": 3, "restarts": 1, "augment": False},
-               "camouflage": {"steps": 3, "restarts": 1, "augment": False}, "delete_fractions": [1.0, 0.5]},
+    "attack": {"n_poison": 4, "eps": 0.0627, "poison": {"steps": 3, "restarts": 1},
+               "camouflage": {"steps": 3, "restarts": 1}, "delete_fractions": [1.0, 0.5]},
 }
 
 

@@ -1,8 +1,9 @@
 """The per-seed job of P2: draw targets, run a camouflaged-poisoning trial for each.
 
 Job ``camouflage.trials`` — one (run, variant, seed): D is a seeded subset of the training split
-(the rest is the pool the poison and camouflage bases come from), θ_cl is trained once on D, and
-``targets`` trials follow (see :mod:`.trial`).  Output: ``metrics.json`` with one record per
+(the rest is the pool the poison and camouflage bases come from), θ_cl (and, for an ensemble brew,
+``ensemble − 1`` more clean models from other seeds) is trained once on D, and ``targets`` trials
+follow (see :mod:`.trial`).  Output: ``metrics.json`` with one record per
 trial, and ``examples.npy`` (bases, poisons, camouflage bases, camouflages of the first trial).
 """
 
@@ -22,7 +23,7 @@ from ...seeding import derive
 from .learners import ConvexLearner, ConvexSpec, NeuralLearner, NeuralSpec
 from .stages import Part, TrainingSets
 from .trial import AttackSpec, Deleter, Target, Trial
-from ...training import predict
+from ...training import accuracy, predict
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,7 @@ class RunSpec:
     classes: list[int] | None = None  # keep these classes only, relabelled 0..k-1 (convex: two)
     n_train: int = 2000  # |D|, a seeded subset of the training split; the rest is the base pool
     targets: int = 4  # trials per seed
+    ensemble: int = 1  # clean models the poisons are brewed against (θ_cl and ensemble − 1 more seeds)
     n_test: int | None = None  # a seeded subset of the test split (targets and accuracy), None = all
     max_target_margin: float | None = None  # targets: correct test points with margin in (0, this]
     adversary: str = "random"  # rule for y_adv (attacks/targets.py): random (the paper) | runner_up
@@ -101,13 +103,16 @@ def trials(ctx) -> dict:
     dels = deleters(spec, spec.n_train + spec.attack.n_poison)
 
     clean = learner.fit(x, y, derive(spec.seed, "model/clean"), ctx.meter)
+    brewers = [clean] + [learner.fit(x, y, derive(spec.seed, f"model/clean/{j}"), ctx.meter) for j in range(1, spec.ensemble)]
     targets = pick_targets(predict(clean, x_te), y_te, spec.targets, derive(spec.seed, "targets"), spec.max_target_margin, spec.adversary)
     records = []
     for i, (idx, adv) in enumerate(targets):
         target = Target(idx, x_te[idx], int(y_te[idx]), adv)
         trial = Trial(learner, TrainingSets(clean=Part(x, y)), (x_te, y_te), target, derive(spec.seed, f"trial/{i}"), ctx.meter)
-        records.append(trial.run(clean, pool, spec.attack, dels))
+        records.append(trial.run(brewers, pool, spec.attack, dels))
+        print(f"brew CPU seconds, trial {i}: " + ", ".join(f"{k} {v:.1f}" for k, v in trial.seconds.items()), flush=True)
         if i == 0:
             save_array(ctx.outputs["examples"], trial.examples.astype(np.float32))
     return {"learner": spec.learner, "variant": spec.variant, "n_train": spec.n_train, "n_test": len(y_te),
-            "classes": k, "trials": records}
+            "classes": k, "clean_train_accuracy": accuracy(clean, x, y), "clean_test_accuracy": accuracy(clean, x_te, y_te),
+            "trials": records}

@@ -1,14 +1,15 @@
 """P1's claims, each with its criterion fixed before the runs (see experiments/poison_unlearning/README.md).
 
 Effects are oriented so that larger = more attack left: −z of GUS (Gaussian), accuracy gap (GC),
-trigger success (backdoor), target success (gradient matching).  The unit is the training seed:
+trigger success (backdoor), the target's adversarial margin (gradient matching).  The unit is the training seed:
 each seed has its own poisoned model, and every method, the no-unlearning and the retrain
 references start from it, so comparisons are paired per seed and CIs run over seeds.
 
 Before a verdict two preconditions are checked, and a claim that fails one is untestable:
 * **the attack bit** — retraining removes a positive effect (``effect_none − effect_retrain``, CI
   low > 0, paired per seed); for Gradient Canceling also the issue's rule that the attack costs
-  ≥ 3 accuracy points (CI low);
+  ≥ 3 accuracy points (CI low); for gradient matching also that the poisoned model's target margin
+  beats its same-seed twin on the unperturbed bases (CI low > 0, issue #14);
 * **the method acted** — at the claim's budget, its mean relative weight change
   ‖θ_u − θ_o‖ / ‖θ_retrain − θ_o‖ or its mean rise in forget-set loss reaches ``ACTED`` of GD's at
   the same budget (and GD's own must be non-zero).  A method whose configuration makes it another
@@ -47,8 +48,19 @@ def paired(a: dict, b: dict, fn=lambda x, y: x - y) -> list[float]:
     return [fn(a[s], b[s]) for s in sorted(set(a) & set(b))]
 
 
-def attack_bites(table, ds, atk) -> Requirement:
-    """The effect exists: retraining removes it (paired per seed); GC must also cost ≥ 3 points."""
+def twin_diffs(poisoned: list[dict], key: str = "effect") -> list[float]:
+    """Poisoned minus its same-seed twin on the unperturbed bases, per seed (targeted setting)."""
+    return [m[key] - m[f"twin_{key}"] for m in poisoned if f"twin_{key}" in m]
+
+
+def attack_bites(table, ds, atk, poisoned: list[dict] | None = None) -> Requirement:
+    """The effect exists: retraining removes it (paired per seed); GC must also cost ≥ 3 points;
+    where the poisoned model has a twin (gradient matching) the effect must also beat the twin."""
+    if poisoned and (diff := twin_diffs(poisoned)):
+        est = mean_ci(diff)
+        if not est.lo > 0:
+            return requires(False, f"the poisons do not beat their same-seed twin on the unperturbed bases: "
+                                   f"adv-margin difference {est.mean:.3g} [{est.lo:.3g}, {est.hi:.3g}]")
     none, retrain = reference(table, ds, atk, "none"), reference(table, ds, atk, "retrain")
     gap = mean_ci(paired(none, retrain))
     if not gap.lo > 0:
@@ -106,9 +118,23 @@ def residue_values(table, ds, atk, m, b) -> list[float]:
     return [(e[s] - damage.get(s, 0.0) - retrain[s]) / gap if gap > 0 else float("nan") for s in sorted(e) if s in retrain]
 
 
-def residue_claims(table, ds, atk) -> list:
+def twin_claims(poisoned: list[dict], ds, atk) -> list:
+    """Targeted setting: the poisons' effect over the same-seed twin (issue #14's primary metric),
+    with the flip counts of both beside it."""
+    if not twin_diffs(poisoned):
+        return []
+    flips = [sum(m[k] * len(m["brew_loss"]) for m in poisoned) for k in ("success", "twin_success")]
+    n = sum(len(m["brew_loss"]) for m in poisoned)
+    return [make_claim(f"P1.targeted_effect.{ds}.{atk}", PAPER,
+                       f"the poisons raise the target's adversarial margin over the same-seed twin trained on the unperturbed bases "
+                       f"(targets flipped: poisoned {flips[0]:g}/{n}, twin {flips[1]:g}/{n})",
+                       "adv margin (poisoned − twin), per seed (one target per training run)", mean_ci(twin_diffs(poisoned)),
+                       ci_above(0), unit="target (training seed, paired twin)", direction="> 0")]
+
+
+def residue_claims(table, ds, atk, poisoned: list[dict] | None = None) -> list:
     b = claim_budget(table)
-    bites = attack_bites(table, ds, atk)
+    bites = attack_bites(table, ds, atk, poisoned)
     net = " net of its own damage on a clean model" if atk.startswith("gradient_canceling") else ""
     return [make_claim(f"P1.residue.{ds}.{atk}.{m}", PAPER, f"{m} at {b:g}% of the retrain cost leaves a residue of the {atk} attack",
                        f"(effect{net} − effect_retrain) / mean(effect_none − effect_retrain), per seed",
@@ -194,7 +220,8 @@ def hypothesis_claims(hyp: list) -> list:
 def all_claims(table, poisoned: dict, tuning: dict, hyp: list) -> list:
     out = []
     for ds, atk in settings(table):
-        out += retrain_claims(table, ds, atk) + residue_claims(table, ds, atk)
+        out += retrain_claims(table, ds, atk) + twin_claims(poisoned.get((ds, atk), []), ds, atk)
+        out += residue_claims(table, ds, atk, poisoned.get((ds, atk)))
         if atk == "gaussian":
             out += gus_claims(table, poisoned[(ds, atk)], ds)
     return out + tradeoff_claims(tuning) + (hypothesis_claims(hyp) if hyp else [])

@@ -11,7 +11,7 @@ from ...stats import mean_ci
 from .collect import budgets, methods, reference, series, settings
 
 EFFECT_LABEL = {"gaussian": "GUS −z (0 = no trace)", "gradient_canceling": "test-accuracy gap",
-                "backdoor": "trigger success rate", "gradient_matching": "target success rate"}
+                "backdoor": "trigger success rate", "gradient_matching": "target adversarial margin"}
 
 
 def band(ax, values, label, color):

@@ -39,6 +39,15 @@ def fresh_model(spec: JobSpec, b: dict, stream: str, device):
     return build(spec.setting.model, b["in_shape"], b["num_classes"], **kwargs).to(device)
 
 
+def initial_model(spec: JobSpec, b: dict, device):
+    """Where the victim's training starts: a fresh initialisation (the ``model`` stream), or the
+    clean model θ_cl under the fine-tuning threat model (``init_state`` in the bundle)."""
+    model = fresh_model(spec, b, "model", device)
+    if "init_state" in b:
+        model.load_state_dict(b["init_state"])
+    return model
+
+
 def split(b: dict):
     keep = torch.ones(len(b["y"]), dtype=torch.bool)
     keep[b["forget"]] = False
@@ -101,7 +110,7 @@ def poison(ctx) -> dict:
     scenario = SCENARIOS[spec.setting.attack]
     attack_meter = Meter()  # crafting cost, reported apart from training cost
     b = scenario.craft(spec.setting, spec.seed, attack_meter, ctx.device)
-    model = fresh_model(spec, b, "model", ctx.device)
+    model = initial_model(spec, b, ctx.device)
     hist = fit(model, b["x"], b["y"], spec.setting.train, derive(spec.seed, "train"), ctx.meter,
                checkpoint=ctx.work_dir() / "train.ckpt", desc=f"{spec.setting.dataset}/{spec.setting.key}")
     reference = mia_reference(spec, b, None, ctx.device)
@@ -117,8 +126,21 @@ def poison(ctx) -> dict:
         out["fresh_noise_fpr_at_1pct"] = (scores < -2.3263478740408408).float().mean().item()
         out["fresh_noise_scores"] = scores.tolist()
         out["gus_scores"] = scenario.scores(model, b, Meter()).tolist()
-    out.update({k: v for k, v in b.items() if k in ("clean_accuracy", "target_accuracy") or k.startswith("gc_")})
+    if getattr(scenario, "twin", False):
+        out.update(twin_metrics(spec, b, scenario, ctx.device, ctx.meter))
+    out.update({k: v for k, v in b.items() if k in ("clean_accuracy", "target_accuracy", "brew_loss", "brew_base_loss") or k.startswith("gc_")})
+    if "brew_seconds" in b:  # machine-dependent: the job's log, not metrics.json
+        print("brew CPU seconds per target: " + ", ".join(f"{v:.1f}" for v in b["brew_seconds"]), flush=True)
     return out
+
+
+def twin_metrics(spec: JobSpec, b: dict, scenario, device, meter) -> dict:
+    """The poisoned model's twin: its initialisation and batch order, on D with the unperturbed bases
+    (``x_clean``); its effect, success and accuracy as ``twin_*`` (the paired control of issue #14)."""
+    twin = initial_model(spec, b, device)
+    fit(twin, b["x_clean"], b["y"], spec.setting.train, derive(spec.seed, "train"), meter, desc="twin")
+    return {f"twin_{k}": v for k, v in {**scenario.effect(twin, b, Meter()), "test_accuracy": accuracy(twin, b["x_test"], b["y_test"]),
+                                         "train_accuracy": accuracy(twin, b["x_clean"], b["y"])}.items()}
 
 
 def run_unlearning(spec: JobSpec, b: dict, state: dict, hp: dict, device, meter: Meter):
@@ -129,7 +151,7 @@ def run_unlearning(spec: JobSpec, b: dict, state: dict, hp: dict, device, meter:
     budget = int(spec.budget_pct / 100 * spec.setting.train.grad_evals(len(retain[1])))
 
     def retrain():  # the paired control: the poisoned model's initialisation and shuffling stream, on D_r
-        m = fresh_model(spec, b, "model", device)
+        m = initial_model(spec, b, device)
         fit(m, *retain, spec.setting.train, derive(spec.seed, "train"), meter, desc="retrain")
         return m
 

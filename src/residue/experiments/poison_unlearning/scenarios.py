@@ -13,6 +13,8 @@ training pool before poisoning (``setting.val_fraction``): hyper-parameters are 
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import torch
 
@@ -21,7 +23,7 @@ from ...attacks.gaussian import gaussian
 from ...attacks.gradient_canceling import (GCSpec, draw, flat_params, gradient_canceling, label_flip_target,
                                            reachability, stationarity_grad)
 from ...attacks.gradient_matching import BrewSpec, brew
-from ...attacks.targets import pick_targets
+from ...attacks.targets import margins, pick_targets
 from ...config import typed
 from ...data import load
 from ...data.text import load_descr
@@ -54,10 +56,11 @@ def image_data(setting: Setting, seed: int) -> dict:
 
 
 def clean_model(setting: Setting, b: dict, seed: int, meter, device):
-    """A model trained on the clean training set (GC flips labels against it; gradient matching brews on it)."""
+    """A model trained on the clean training set (GC flips labels against it; gradient matching brews
+    on it), with the ``pretrain`` recipe where the setting has one (fine-tuning threat model)."""
     torch.manual_seed(derive(seed, "clean-model"))
     model = build(setting.model, b["in_shape"], b["num_classes"], **setting.model_args).to(device)
-    fit(model, b["x"], b["y"], setting.train, derive(seed, "clean"), meter, desc="clean model")
+    fit(model, b["x"], b["y"], setting.pretrain or setting.train, derive(seed, "clean"), meter, desc="clean model")
     return model
 
 
@@ -156,36 +159,59 @@ class Backdoor:
 
 
 class GradientMatching:
-    """Witches' Brew, one poison set per target test point, all targets in one training run;
-    effect = fraction of targets classified as their adversarial label.  Targets and their labels
-    come from :func:`residue.attacks.targets.pick_targets` (correct under the clean model)."""
+    """Witches' Brew (the forest recipe: an ensemble of clean models, differentiable shifts), one
+    poison set per target test point, by default one target per training run; the poisons replace
+    their base images in D.  Effect = the target's adversarial margin logit[y_adv] − max other
+    (> 0 iff classified y_adv; mean over the targets of the run), a continuous measure that sees an
+    attack short of a flip; ``success`` = the fraction of targets classified y_adv.
+
+    **Fine-tuning threat model** (a setting with ``pretrain``, issue #14 item 4): the victim does not
+    train from scratch but fine-tunes the clean model θ_cl the poisons were brewed against (saved
+    as ``init_state``) on D with the poisons, with the setting's ``train`` recipe; the twin and the
+    retrain reference fine-tune θ_cl too (on the unperturbed D, and on D_r).
+
+    ``twin``: the poison job also trains the poisoned model's twin — the same initialisation and
+    batch order on D with the *unperturbed* bases (``x_clean``) — so that poisoned − twin is the
+    perturbation's effect free of retraining noise (common random numbers, issue #14)."""
+
+    twin = True
 
     def craft(self, setting, seed, meter, device):
         b = image_data(setting, seed)
         args = dict(setting.attack_args)
-        n_targets, per_target = args.pop("targets", 20), args.pop("poisons_per_target", 10)
+        n_targets, per_target = args.pop("targets", 1), args.pop("poisons_per_target", 10)
         max_margin, adversary = args.pop("max_margin", None), args.pop("adversary", "random")
+        ensemble = args.pop("ensemble", 1)
         spec = typed(BrewSpec, args, "poison_unlearning.settings.attack_args")
         model = clean_model(setting, b, seed, meter, device)
+        brewers = [model] + [clean_model(setting, b, derive(seed, f"ensemble-{j}"), meter, device) for j in range(1, ensemble)]
         picked = pick_targets(predict(model, b["x_test"]), b["y_test"], n_targets, derive(seed, "targets"), max_margin, adversary)
         targets, y_adv = torch.tensor([t for t, _ in picked]), torch.tensor([a for _, a in picked])
         gen = generator(seed, "bases")
         used = torch.zeros(len(b["y"]), dtype=torch.bool)
-        x, forget = b["x"].clone(), []
+        x, forget, losses, seconds = b["x"].clone(), [], [], []
         for i, (t, adv) in enumerate(picked):
             pool = torch.nonzero((b["y"] == adv) & ~used).flatten()
             base = pool[torch.randperm(len(pool), generator=gen)[:per_target]]
             used[base] = True
-            x[base], _ = brew(model, b["x_test"][t], adv, b["x"][base], b["y"][base], spec, derive(seed, f"brew-{i}"), meter)
+            clock = time.process_time()
+            x[base], info = brew(brewers, b["x_test"][t], adv, b["x"][base], b["y"][base], spec, derive(seed, f"brew-{i}"), meter)
+            seconds.append(time.process_time() - clock)
+            losses.append((info["base_loss"], info["loss"]))
             forget.append(base)
-        b["x"], b["forget"] = x, torch.sort(torch.cat(forget)).values
+        b["x_clean"], b["x"], b["forget"] = b["x"], x, torch.sort(torch.cat(forget)).values
         b["x_targets"], b["y_adv"], b["y_targets"] = b["x_test"][targets], y_adv, b["y_test"][targets]
+        b["brew_base_loss"], b["brew_loss"] = [l for l, _ in losses], [l for _, l in losses]
+        b["brew_seconds"] = seconds
+        if setting.pretrain is not None:
+            b["init_state"] = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
         return b
 
     def effect(self, model, b, meter, split="test"):
         """The targets are the attack: there is no held-out analogue.  Tuning runs on the tuning seeds,
-        whose targets (and poisons) are never reported, so their success is not a reported number."""
-        return {"effect": success_rate(model, b["x_targets"], b["y_adv"])}
+        whose targets (and poisons) are never reported, so their margins are not reported numbers."""
+        logits = predict(model, b["x_targets"])
+        return {"effect": margins(logits, b["y_adv"]).mean().item(), "success": success_rate(model, b["x_targets"], b["y_adv"])}
 
 
 SCENARIOS = {"gaussian": Gaussian(), "gradient_canceling": GradientCanceling(), "backdoor": Backdoor(),

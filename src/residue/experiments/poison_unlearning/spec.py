@@ -17,6 +17,7 @@ class Setting:
     train: TrainSpec
     model_args: dict = field(default_factory=dict)
     attack_args: dict = field(default_factory=dict)
+    pretrain: TrainSpec | None = None  # fine-tuning threat model: the clean model's recipe; the victim fine-tunes it with ``train``
     subset: int | None = None  # seeded random subset of the training set (time budget)
     val_fraction: float = 0.1  # seeded validation split of the clean pool, before poisoning (tuning only)
     name: str | None = None  # the setting's key in result paths and tables; default: the attack
