@@ -16,7 +16,6 @@ MLflow run that is not in this checkout's store (``mlruns.db`` is local), are re
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import subprocess
 from dataclasses import dataclass, field
@@ -59,26 +58,17 @@ def find_claim(root: Path, claim_id: str) -> tuple[dict, Path]:
 
 
 def current_config_hash(root: Path, profile: str) -> str | None:
-    """The hash the Snakefile would export for this profile's config now (None if unreadable)."""
-    from jsonschema import Draft202012Validator, validators
+    """The hash the Snakefile would export for this profile's config now (None if unreadable):
+    the same ``snakemake.utils.validate`` fills the schema's defaults before hashing."""
+    from snakemake.utils import validate
 
     from .config import read
 
     try:
         config = read(root / "config" / f"{profile}.yaml")
+        validate(config, str(root / "config" / "schema.yaml"))
     except Exception:
         return None
-    import yaml
-
-    schema = yaml.safe_load((root / "config" / "schema.yaml").read_text())
-
-    def fill(validator, properties, instance, schema):  # snakemake.utils.validate's defaults
-        for key, sub in properties.items():
-            if isinstance(instance, dict) and "default" in sub:
-                instance.setdefault(key, sub["default"])
-        yield from Draft202012Validator.VALIDATORS["properties"](validator, properties, instance, schema)
-
-    validators.extend(Draft202012Validator, {"properties": fill})(schema).validate(config)
     return sha256_json(config)
 
 
@@ -131,8 +121,7 @@ def trace(target: str, root: Path = Path(".")) -> tuple[bool, list[str]]:
             path = (root / target).resolve()
             if not path.exists():
                 raise Broken(f"{target} does not exist")
-            exp_dir, profile = path, "default"
-            trace_metrics(t, path, 0, current_config_hash(root, profile))
+            trace_metrics(t, path, 0, current_config_hash(root, "default"))
         else:
             claim, source = find_claim(root, target)
             t.say(0, f"{claim['id']}: {claim['claim']}")
