@@ -31,6 +31,14 @@ def smoke():
         (lambda c: c["baselines"]["runs"]["digits_logreg"]["train"].update(optimizer="lion"), "unknown optimizer 'lion'; allowed: adam, sgd"),
         (lambda c: c["baselines"]["runs"]["digits_logreg"]["train"].update(lr=-1), "train.lr: -1 is less than or equal to the minimum of 0"),
         (lambda c: c.update(experiments=["nope"]), "experiments[0]: 'nope' is not one of baselines"),
+        (lambda c: c["poison_unlearning"]["methods"][0]["hp"].update(lrr=0.1),
+         "poison_unlearning.methods[0].hp.lrr: unknown hyper-parameter 'lrr' of unlearning method 'gd'; allowed: batch_size, lr, momentum"),
+        (lambda c: c["poison_unlearning"]["methods"][0].update(tune={"steps": [1, 2]}),
+         "poison_unlearning.methods[0].tune.steps: unknown hyper-parameter 'steps' of unlearning method 'gd'"),
+        (lambda c: c["relearning"]["methods"][0].setdefault("hp", {}).update(alpah=1.0),
+         ".hp.alpah: unknown hyper-parameter 'alpah' of diffusion unlearning method"),
+        (lambda c: c["camouflage"]["runs"]["convex"].update(unlearn_hp={"ssd": {"lambda": 1.0}}),
+         "camouflage.runs.convex.unlearn_hp.ssd.lambda: unknown hyper-parameter 'lambda' of unlearning method 'ssd'; allowed: alpha, lam"),
     ],
 )
 def test_bad_config_names_the_key(mutate, message):

@@ -39,6 +39,22 @@ def test_declared_names_are_the_registered_ones():
             assert reg.declared == set(reg.names()), reg.kind
 
 
+def test_scanned_hyper_parameters_are_the_functions_keywords():
+    """The config validator checks ``hp`` keys against a source scan; it must agree with the
+    imported functions' signatures (parameters with a default, and keyword-only ones)."""
+    import inspect
+
+    from residue.registry import registry
+
+    for kind in ("unlearning method", "diffusion unlearning method"):
+        reg = registry(kind)
+        for name in reg.names():
+            params = inspect.signature(reg.get(name)).parameters.values()
+            want = {p.name for p in params if p.kind is p.KEYWORD_ONLY
+                    or (p.kind is p.POSITIONAL_OR_KEYWORD and p.default is not p.empty)}
+            assert reg.keywords(name) == want, (kind, name)
+
+
 def test_validating_a_profile_imports_no_torch():
     """The DAG build validates the config; importing torch and diffusers there cost 5 s per run."""
     import subprocess

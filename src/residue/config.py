@@ -35,10 +35,44 @@ def _registry_keyword(validator, kind, instance, schema):
         yield ValidationError(f"unknown {reg.kind} {instance!r}; allowed: {', '.join(reg.names())}")
 
 
+def _unknown_hp(reg, method: str, hp: Any, path: tuple):
+    """One error per hyper-parameter that the registered function ``method`` does not take."""
+    from jsonschema import ValidationError
+
+    allowed = reg.keywords(method) if isinstance(method, str) else None
+    if allowed is None or not isinstance(hp, dict):
+        return
+    for key in sorted(set(hp) - allowed):
+        yield ValidationError(f"unknown hyper-parameter {key!r} of {reg.kind} {method!r}; "
+                              f"allowed: {', '.join(sorted(allowed)) or 'none'}", path=(*path, key))
+
+
+def _hp_keyword(validator, spec, instance, schema):
+    """``x-hp: {registry: kind, name: field, fields: [hp, tune]}`` on a method entry: the keys of
+    each field are checked against the registered function's parameters at config load, before
+    any job starts (the job checks again when it calls the method)."""
+    from .registry import registry
+
+    if isinstance(instance, dict):
+        reg = registry(spec["registry"])
+        for field in spec["fields"]:
+            yield from _unknown_hp(reg, instance.get(spec["name"]), instance.get(field), (field,))
+
+
+def _hp_map_keyword(validator, kind, instance, schema):
+    """``x-hp-map: kind`` on a ``{method: {hp: value}}`` mapping: the same check per method."""
+    from .registry import registry
+
+    if isinstance(instance, dict):
+        for method, hp in instance.items():
+            yield from _unknown_hp(registry(kind), method, hp, (method,))
+
+
 def _validator(schema: dict):
     from jsonschema import Draft202012Validator, validators
 
-    cls = validators.extend(Draft202012Validator, {"x-registry": _registry_keyword})
+    cls = validators.extend(Draft202012Validator, {"x-registry": _registry_keyword, "x-hp": _hp_keyword,
+                                                   "x-hp-map": _hp_map_keyword})
     return cls(schema)
 
 

@@ -81,29 +81,52 @@ class Registry(Generic[T]):
         return name in self._items
 
     @cached_property
+    def _sources(self) -> list[ast.Module]:
+        import residue.registries as regs
+
+        base = Path(regs.__file__).parent.joinpath(*self.package.split(".")[1:])
+        files = sorted(base.rglob("*.py")) if base.is_dir() else [base.with_suffix(".py")]
+        return [ast.parse(path.read_text(), str(path)) for path in files]
+
+    def _registered_name(self, node: ast.AST) -> str | None:
+        """``"x"`` when ``node`` is the call ``<THIS REGISTRY>.register("x")``."""
+        import residue.registries as regs
+
+        var = next(v for v, r in vars(regs).items() if r is self)
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "register"
+                and isinstance(node.func.value, ast.Name) and node.func.value.id == var
+                and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
+            return node.args[0].value
+        return None
+
+    @cached_property
     def declared(self) -> frozenset[str]:
         """The names registered by ``<REGISTRY>.register("name")`` calls with a literal name,
         read from the package's source instead of importing it (importing torch, diffusers and
         every experiment takes seconds; the config validator and ``residue list`` need only the
         names).  A name registered any other way is found by ``in``, which imports."""
-        import residue.registries as regs
+        return frozenset(filter(None, (self._registered_name(n) for tree in self._sources for n in ast.walk(tree))))
 
-        var = next(v for v, r in vars(regs).items() if r is self)
-        base = Path(regs.__file__).parent.joinpath(*self.package.split(".")[1:])
-        files = sorted(base.rglob("*.py")) if base.is_dir() else [base.with_suffix(".py")]
-        return frozenset(
-            node.args[0].value
-            for path in files
-            for node in ast.walk(ast.parse(path.read_text(), str(path)))
-            if isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Attribute)
-            and node.func.attr == "register"
-            and isinstance(node.func.value, ast.Name)
-            and node.func.value.id == var
-            and node.args
-            and isinstance(node.args[0], ast.Constant)
-            and isinstance(node.args[0].value, str)
-        )
+    @cached_property
+    def _keywords(self) -> dict[str, frozenset[str]]:
+        """For each function registered by a decorator: the parameters a config may set, i.e.
+        those with a default and the keyword-only ones (the others are supplied by the caller)."""
+        out = {}
+        for tree in self._sources:
+            for fn in ast.walk(tree):
+                if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    continue
+                for name in filter(None, map(self._registered_name, fn.decorator_list)):
+                    a = fn.args
+                    positional = [*a.posonlyargs, *a.args]
+                    out[name] = frozenset(p.arg for p in positional[len(positional) - len(a.defaults):]) | {
+                        p.arg for p in a.kwonlyargs}
+        return out
+
+    def keywords(self, name: str) -> frozenset[str] | None:
+        """The hyper-parameters ``name`` accepts (read from source, no import), or None when
+        it is not a decorated function (then only the job's own check applies)."""
+        return self._keywords.get(name)
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.names())
