@@ -39,7 +39,13 @@ CONDA_ENV = str(Path(workflow.basedir) / "environment.yml")
 # command), so a checkout's jobs re-run once if it is run by another interpreter: `.venv` moved.
 PYTHON = shlex.quote(sys.executable).replace("{", "{{{{").replace("}", "}}}}")  # formatted twice
 
+# A job's torch thread count comes from the config (`job_threads`), not from Snakemake's {threads}:
+# Snakemake lowers a rule's threads to --cores, and a float reduction's result depends on how many
+# threads split it, so numbers would change with --cores or --set-threads (issue #19).  Every rule
+# declares `threads: JOB_THREADS` so the scheduler reserves what the job will use.
+JOB_THREADS = int(config.get("job_threads", 1))
+
 JOB = (
-    PYTHON + " -m residue job {name} --threads {{threads}} "
+    PYTHON + f" -m residue job {{name}} --threads {JOB_THREADS} "
     "--spec {{params.spec:q}} --wildcards {{params.wildcards:q}} {{params.io}} > {{log}} 2>&1"
 )

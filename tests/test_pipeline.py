@@ -99,3 +99,15 @@ def test_lint_slurm_profile_and_html_report(smoke_run, smoke_out):
     html = snakemake(smoke_run, "--report", "results/report.html")
     assert html.returncode == 0, html.stderr[-2000:]
     assert (smoke_out / "results/report.html").stat().st_size > 10_000
+
+
+def test_claims_do_not_depend_on_the_number_of_cores(smoke_run, smoke_out, tmp_path):
+    """Issue #19: a job's numbers are fixed by its seeds and config (job_threads), not by
+    --cores or the order Snakemake schedules jobs in; the same commit run on 1 core gives the
+    byte-identical claims.json of the 2-core smoke run."""
+    one = tmp_path / "one-core"
+    subprocess.run(["git", "clone", "-q", str(smoke_run), str(one)], check=True)
+    (one / "data").symlink_to(ROOT / "data")
+    out = run(["snakemake", "--profile", "profiles/local", "--cores", "1", "--configfile", "config/smoke.yaml"], cwd=one, timeout=1200)
+    assert out.returncode == 0, out.stderr[-4000:]
+    assert (one / "out/smoke/results/claims.json").read_bytes() == (smoke_out / "results/claims.json").read_bytes()

@@ -14,7 +14,7 @@ rule baselines_train:
         io=io_args,
     log:
         "logs/baselines/{run}/seed={seed}.log",
-    threads: 1
+    threads: JOB_THREADS
     conda:
         CONDA_ENV
     resources:

@@ -16,7 +16,7 @@ rule camouflage_trials:
         io=io_args,
     log:
         "logs/camouflage/{run}/{variant}/seed={seed}.log",
-    threads: 1
+    threads: JOB_THREADS
     resources:
         mem_mb=3000,
         runtime=60,

@@ -19,7 +19,7 @@ rule fb_mem_train:
         io=io_args,
     log:
         "logs/fb_mem/train_seed={train_seed}.log",
-    threads: 1
+    threads: JOB_THREADS
     resources:
         mem_mb=3000,
         runtime=60,
@@ -42,7 +42,7 @@ rule fb_mem_evaluate:
         io=io_args,
     log:
         "logs/fb_mem/train_seed={train_seed}/sample_seed={sample_seed}.log",
-    threads: 1
+    threads: JOB_THREADS
     resources:
         mem_mb=3000,
         runtime=60,

@@ -22,7 +22,7 @@ rule poison_unlearning_poison:
         io=io_args,
     log:
         "logs/poison_unlearning/{dataset}/{attack}/poisoned/seed={seed}.log",
-    threads: 1
+    threads: JOB_THREADS
     resources:
         mem_mb=2000,
         runtime=30,
@@ -43,7 +43,7 @@ rule poison_unlearning_tune:
         io=io_args,
     log:
         "logs/poison_unlearning/{dataset}/{attack}/{method}/tuning.log",
-    threads: 1
+    threads: JOB_THREADS
     resources:
         mem_mb=2000,
         runtime=30,
@@ -65,7 +65,7 @@ rule poison_unlearning_unlearn:
         io=io_args,
     log:
         "logs/poison_unlearning/{dataset}/{attack}/{method}/unlearn.log",
-    threads: 1
+    threads: JOB_THREADS
     resources:
         mem_mb=2000,
         runtime=30,
@@ -86,7 +86,7 @@ rule poison_unlearning_hypotheses:
         io=io_args,
     log:
         "logs/poison_unlearning/hypotheses/seed={seed}.log",
-    threads: 1
+    threads: JOB_THREADS
     resources:
         mem_mb=2000,
         runtime=30,

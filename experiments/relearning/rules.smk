@@ -26,6 +26,7 @@ rule relearning_classifier:
         io=io_args,
     log:
         "logs/relearning/classifier.log",
+    threads: JOB_THREADS
     priority: REL_CRITICAL
     resources:
         mem_mb=2000,
@@ -50,6 +51,7 @@ rule relearning_original:
         io=io_args,
     log:
         "logs/relearning/original.log",
+    threads: JOB_THREADS
     priority: REL_CRITICAL
     resources:
         mem_mb=3000,
@@ -73,6 +75,7 @@ rule relearning_replay:
         io=io_args,
     log:
         "logs/relearning/replay.log",
+    threads: JOB_THREADS
     priority: REL_CRITICAL
     resources:
         mem_mb=2000,
@@ -100,6 +103,7 @@ rule relearning_unlearn:
         io=io_args,
     log:
         "logs/relearning/{name}/unlearn.log",
+    threads: JOB_THREADS
     resources:
         mem_mb=3000,
         runtime=120,
@@ -125,6 +129,7 @@ rule relearning_dimra:
         io=io_args,
     log:
         "logs/relearning/{name}/dimra.log",
+    threads: JOB_THREADS
     resources:
         mem_mb=3000,
         runtime=60,
@@ -148,6 +153,7 @@ rule relearning_poison_relearn:
         io=io_args,
     log:
         "logs/relearning/poison_relearn/{method}.log",
+    threads: JOB_THREADS
     resources:
         mem_mb=2000,
         runtime=30,
@@ -184,6 +190,7 @@ rule relearning_summarise:
         io=io_args,
     log:
         "logs/relearning/summarise.log",
+    threads: JOB_THREADS
     conda:
         CONDA_ENV
     shell:
