@@ -46,6 +46,7 @@ rule all:
     input:
         "results/claims.json",
         "results/REPORT.md",
+        "results/mlflow-store.sql.gz",
     default_target: True
 
 
@@ -65,3 +66,20 @@ rule report_build:
         CONDA_ENV
     shell:
         JOB.format(name="report.build")
+
+
+# Last: the MLflow store (every job's run, params, curves and lineage tags) as committed SQL text,
+# so a fresh clone resolves the run ids the results name after `python -m residue mlflow-store
+# restore` (residue/mlflow_store.py).  After the report, so every job's run is in it.
+rule mlflow_store:
+    input:
+        "results/claims.json",
+        "results/REPORT.md",
+    output:
+        "results/mlflow-store.sql.gz",
+    log:
+        "logs/mlflow_store.log",
+    conda:
+        CONDA_ENV
+    shell:
+        PYTHON + " -m residue mlflow-store dump --out {output} > {log} 2>&1"

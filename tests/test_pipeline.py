@@ -59,6 +59,10 @@ def test_each_job_has_one_mlflow_run_with_lineage_tags(smoke_run, smoke_out):
             assert t[f"data.{d}.dvc_md5"].endswith(".dir")
     finished = db.execute("select count(*) from runs where status='FINISHED'").fetchone()[0]
     assert finished >= len(run_files) + len(SMOKE["experiments"]) + 1  # + summaries + report
+    from residue.mlflow_store import restore  # the pipeline's last rule wrote the store for a fresh clone
+
+    restored = smoke_out.parent / "restored.db"
+    assert restore(smoke_out / "results/mlflow-store.sql.gz", restored) == db.execute("select count(*) from runs").fetchone()[0]
 
 
 def test_rerun_with_nothing_changed_does_nothing(smoke_run):

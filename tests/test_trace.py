@@ -1,6 +1,7 @@
 """`residue trace`: a claim back to its runs, commit and data, failing at the first broken link."""
 
 import json
+import sqlite3
 import subprocess
 
 import pytest
@@ -28,6 +29,12 @@ def _repo(tmp_path):
     for seed in (0, 1):
         write(f"results/e/seed={seed}/metrics.json", {"job": "e.train", "data": {"digits": MD5}})
         write(f"results/e/seed={seed}/run.json", run)
+    con = sqlite3.connect(tmp_path / "mlruns.db")  # the three tables trace reads, one run
+    con.executescript("create table runs (run_uuid, status); create table params (run_uuid, key, value);"
+                      "create table tags (run_uuid, key, value); insert into runs values ('r1', 'FINISHED');"
+                      "insert into tags values ('r1', 'rule', 'e_train');")
+    con.commit()
+    con.close()
     return tmp_path, run, write
 
 
@@ -36,7 +43,7 @@ def test_an_intact_chain_passes_and_each_broken_link_is_named(tmp_path, monkeypa
     ok, lines = trace("e.c", root)
     assert ok, lines
     assert lines[-1] == "  all 2 metrics.json files: one commit, clean"
-    assert any("data/digits: DVC" in ln for ln in lines) and any("MLflow: not in this checkout" in ln for ln in lines)
+    assert any("data/digits: DVC" in ln for ln in lines) and any("MLflow: FINISHED, 0 params, rule e_train" in ln for ln in lines)
     monkeypatch.chdir(root)
     assert main(["trace", "results/e/seed=0/metrics.json"]) == 0
     capsys.readouterr()
@@ -47,6 +54,13 @@ def test_an_intact_chain_passes_and_each_broken_link_is_named(tmp_path, monkeypa
         write("results/e/seed=0/run.json", {**run, **change})
         ok, lines = trace("e.c", root)
         assert not ok and lines[-1].startswith("BROKEN: results/e/") and broken in lines[-1], lines[-1]
+    write("results/e/seed=0/run.json", {**run, "mlflow_run_id": "r2"})
+    ok, lines = trace("e.c", root)
+    assert not ok and "MLflow run r2 is not in mlruns.db" in lines[-1]
+    (root / "mlruns.db").rename(root / "elsewhere.db")
+    ok, lines = trace("e.c", root)
+    assert not ok and "python -m residue mlflow-store restore" in lines[-1]
+    (root / "elsewhere.db").rename(root / "mlruns.db")
     write("results/e/seed=0/run.json", run)
     write("results/e/seed=1/metrics.json", {"job": "e.train", "data": {"digits": "f" * 32 + ".dir"}})
     ok, lines = trace("e.c", root)

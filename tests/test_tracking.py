@@ -33,3 +33,31 @@ def test_a_job_writes_metrics_run_json_and_one_tagged_mlflow_run(in_tmp, monkeyp
     assert run.data.metrics["compute.grad_evals"] == 2 * 1347
     history = MlflowClient().get_metric_history(run.info.run_id, "train_loss")
     assert [m.step for m in history] == [0, 1]
+
+
+def test_the_store_dumped_and_restored_elsewhere_resolves_the_same_run(in_tmp, tmp_path_factory, monkeypatch):
+    """Issue #19 item 2: the committed dump gives a fresh clone the runs the results name."""
+    import pytest
+
+    from residue.errors import ResidueError
+    from residue.mlflow_store import dump, restore
+
+    spec = {"dataset": "digits", "model": "logreg", "seed": 0, "device": "cpu", "train": {"epochs": 1, "batch_size": 64, "lr": 0.1}}
+    out = in_tmp / "results" / "m" / "metrics.json"
+    run_job("baselines.train", spec, {}, {"metrics": str(out)})
+    run_id = json.loads((out.parent / "run.json").read_text())["mlflow_run_id"]
+    assert dump(in_tmp / "mlruns.db", in_tmp / "store.sql.gz") == 1
+    again = in_tmp / "again.sql.gz"
+    dump(in_tmp / "mlruns.db", again)
+    assert again.read_bytes() == (in_tmp / "store.sql.gz").read_bytes()  # no timestamp in the gzip header
+    clone = tmp_path_factory.mktemp("clone")
+    assert restore(in_tmp / "store.sql.gz", clone / "mlruns.db") == 1
+    run = MlflowClient(f"sqlite:///{clone}/mlruns.db").get_run(run_id)
+    assert run.data.params["train.lr"] == "0.1" and run.data.tags["rule"] == "baselines_train"
+    assert run.info.artifact_uri.startswith(str(clone))  # artifact locations follow the restore
+    with pytest.raises(ResidueError, match="exists; move it away or pass --force"):
+        restore(in_tmp / "store.sql.gz", clone / "mlruns.db")
+    (clone / "bad.sql.gz").write_bytes(b"not gzip")
+    with pytest.raises(ResidueError, match="not a gzip-compressed SQL dump"):
+        restore(clone / "bad.sql.gz", clone / "other.db")
+    assert not (clone / "other.db").exists()

@@ -5,6 +5,8 @@
     python -m residue check-config config/default.yaml                    # validate only
     python -m residue list                                                # every registry
     python -m residue preflight config/default.yaml --data --unlock       # before `make reproduce`
+    python -m residue trace CLAIM_ID                                      # a number to its origin
+    python -m residue mlflow-store restore                                # committed runs → mlruns.db
 
 Errors a user can fix (:class:`residue.errors.ResidueError`) print one line and exit 2.
 """
@@ -82,6 +84,17 @@ def _clean(args: argparse.Namespace) -> None:
         print(line)
 
 
+def _store(args: argparse.Namespace) -> None:
+    from . import mlflow_store
+
+    if args.action == "dump":
+        n = mlflow_store.dump(Path(args.db), Path(args.out))
+        print(f"wrote {n} MLflow runs of {args.db} to {args.out}")
+    else:
+        n = mlflow_store.restore(Path(args.out), Path(args.db), force=args.force)
+        print(f"restored {n} MLflow runs from {args.out} into {args.db}")
+
+
 def _trace(args: argparse.Namespace) -> None:
     from .trace import trace
 
@@ -140,6 +153,12 @@ def parser() -> argparse.ArgumentParser:
     tr = sub.add_parser("trace", help="a claim or metrics.json back to its runs, commit, config and data; exit 1 at a broken link")
     tr.add_argument("target", help="a claim id (see results/claims.json) or a metrics.json path")
     tr.set_defaults(fn=_trace)
+    st = sub.add_parser("mlflow-store", help="the MLflow store as committed SQL: dump (the pipeline's last rule) or restore (a fresh clone)")
+    st.add_argument("action", choices=["dump", "restore"])
+    st.add_argument("--out", default="results/mlflow-store.sql.gz", help="the dump file")
+    st.add_argument("--db", default="mlruns.db", help="the SQLite store")
+    st.add_argument("--force", action="store_true", help="restore over an existing store")
+    st.set_defaults(fn=_store)
     last = sub.add_parser("last-error", help="the newest failed job's one-line error")
     last.add_argument("--since", default=".snakemake/run-start", help="only logs newer than this file")
     last.add_argument("--logs", default="logs")

@@ -73,13 +73,15 @@ def current_config_hash(root: Path, profile: str) -> str | None:
 
 
 def mlflow_run(root: Path, run_id: str) -> str:
+    """The run's status, params count, rule and commit from the profile's MLflow store."""
     db = root / "mlruns.db"
     if not db.exists():
-        return "not in this checkout's MLflow store (mlruns.db is local: it exists where the job ran)"
-    con = sqlite3.connect(db)
+        raise Broken("no MLflow store (mlruns.db) in this checkout: `python -m residue mlflow-store restore` "
+                     "loads the committed one (results/mlflow-store.sql.gz)")
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     row = con.execute("select status from runs where run_uuid = ?", (run_id,)).fetchone()
     if row is None:
-        return "not in mlruns.db"
+        raise Broken(f"MLflow run {run_id} is not in mlruns.db (restore the committed store, or re-run the job)")
     n_params = con.execute("select count(*) from params where run_uuid = ?", (run_id,)).fetchone()[0]
     tags = dict(con.execute("select key, value from tags where run_uuid = ?", (run_id,)))
     return f"{row[0]}, {n_params} params, rule {tags.get('rule')}, commit {tags.get('git_commit', '')[:12]}"
