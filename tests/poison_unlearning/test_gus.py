@@ -54,3 +54,24 @@ def test_gaussian_poison_changes_only_the_chosen_rows():
     keep = torch.ones(50, dtype=torch.bool)
     keep[idx] = False
     assert torch.equal(out[keep], x[keep])
+
+
+def test_gus_does_not_depend_on_the_gradient_scale_and_is_missing_without_a_gradient():
+    """A saturated model's input gradients (~1e-20) square to 0 in fp32; I_i must not explode."""
+    import math
+
+    x, y = data(n=40)
+    x_poisoned, idx, noise = gaussian(x, fraction=0.5, sigma=0.1, seed=1)
+    torch.manual_seed(0)
+    model = build("mlp", (1, 8, 8), 2, hidden=(16,))
+    base = gus_scores(model, x[idx], y[idx], noise, 0.1, Meter())
+    with torch.no_grad():  # scale the last layer: the logits' gradient shrinks by the same factor
+        model[-1].weight.mul_(1e-20)
+        model[-1].bias.zero_()
+    tiny = gus_scores(model, x[idx], y[idx], noise, 0.1, Meter())
+    assert torch.allclose(tiny, base, atol=1e-4)
+    with torch.no_grad():
+        model[-1].weight.zero_()
+    flat = gus_scores(model, x[idx], y[idx], noise, 0.1, Meter())
+    assert torch.isnan(flat).all()
+    assert all(math.isnan(v) for v in summary(flat).values())

@@ -47,13 +47,23 @@ def input_gradients(model: nn.Module, x: Tensor, y: Tensor, meter: Meter, chunk:
 
 @METRICS.register("gus")
 def gus_scores(model: nn.Module, x_clean: Tensor, y: Tensor, noise: Tensor, sigma: float, meter: Meter) -> Tensor:
-    """I_i for every poison (negative when the model was trained on x_i + ξ_i)."""
-    g = input_gradients(model, x_clean, y, meter).flatten(1)
-    return (noise.flatten(1) * g).sum(1) / (sigma * g.norm(dim=1).clamp(min=1e-30))
+    """I_i for every poison (negative when the model was trained on x_i + ξ_i); NaN where the
+    input gradient is exactly zero (I_i is undefined there).
+
+    I_i does not change when g_i is scaled, so each g_i is first divided by its largest |entry|:
+    a saturated model's gradients (|g| ~ 1e-20) would otherwise square to 0 in fp32 and the
+    quotient explode (an EUk model once scored −3.7e5)."""
+    g = input_gradients(model, x_clean, y, meter).flatten(1).double()
+    scale = g.abs().amax(dim=1, keepdim=True)
+    g = g / scale.where(scale > 0, torch.ones_like(scale))
+    scores = (noise.flatten(1).double() * g).sum(1) / (sigma * g.norm(dim=1))
+    return scores.float()
 
 
 def summary(scores: Tensor) -> dict:
-    """Mean Î, the z-statistic √p·Î (N(0, 1) under H0) and the TPR at FPR 1%."""
+    """Mean Î, the z-statistic √p·Î (N(0, 1) under H0) and the TPR at FPR 1%; all NaN (missing,
+    never a verdict) when any I_i is undefined."""
     p = len(scores)
     mean = scores.mean().item()
-    return {"mean": mean, "z": math.sqrt(p) * mean, "tpr_at_1pct": (scores < THRESHOLD).float().mean().item()}
+    tpr = (scores < THRESHOLD).float().mean().item() if math.isfinite(mean) else math.nan
+    return {"mean": mean, "z": math.sqrt(p) * mean, "tpr_at_1pct": tpr}
