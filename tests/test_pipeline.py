@@ -115,8 +115,8 @@ def test_claims_do_not_depend_on_the_number_of_cores(smoke_run, smoke_out, tmp_p
     subprocess.run(["git", "clone", "-q", str(smoke_run), str(one)], check=True)
     (one / "data").symlink_to(ROOT / "data")
     claims = [f"results/{e}/claims.json" for e in SMOKE["experiments"] if e != "poison_unlearning"]
-    out = run(["snakemake", "--profile", "profiles/local", "--cores", "1", "--configfile", "config/smoke.yaml",
-               *claims], cwd=one, timeout=1200)
+    out = run(["snakemake", *claims, "--profile", "profiles/local", "--cores", "1", "--configfile", "config/smoke.yaml"],
+              cwd=one, timeout=1200)  # targets first: --configfile takes every word after it
     assert out.returncode == 0, out.stderr[-4000:]
     for path in claims:
         assert (one / "out/smoke" / path).read_bytes() == (smoke_out / path).read_bytes(), path
