@@ -5,7 +5,8 @@
 ``TIME_FILE`` is what ``/usr/bin/time -v`` wrote for the run; ``OUT_DIR`` the profile's output
 folder (its ``mlruns.db`` gives every job's seconds, grouped by rule: where the time goes).
 Each entry records the commit, cores, wall and CPU seconds, peak RSS, the load average when the
-run started (a busy machine inflates wall time), the number of jobs and the ten slowest rules.
+run started (a busy machine inflates wall time), the number of jobs, the ten slowest rules and
+the jobs and job seconds of each experiment.
 An entry of the same name and commit replaces the old one.  ``benchmarks/run.sh`` calls this
 after each timed run; ``--table`` only rewrites the README's generated section.
 """
@@ -51,6 +52,18 @@ def rules(db: Path, top: int = 10) -> tuple[int, list[dict]]:
     return jobs, [{"rule": r, "jobs": n, "seconds": round(s, 1)} for r, n, s in rows[:top]]
 
 
+def experiments(db: Path) -> dict[str, dict]:
+    """Jobs and summed job seconds per experiment: each MLflow run's start (after the job's
+    imports) to its end, so a process's start-up (≈ 3–5 s of imports) is not in it."""
+    if not db.exists():
+        return {}
+    con = sqlite3.connect(db)
+    rows = con.execute(
+        "select t.value, count(*), sum(r.end_time - r.start_time) / 1000.0 from runs r "
+        "join tags t on t.run_uuid = r.run_uuid and t.key = 'experiment' group by t.value order by 3 desc").fetchall()
+    return {e: {"jobs": n, "job_seconds": round(s, 1)} for e, n, s in rows}
+
+
 def table(entries: list[dict]) -> str:
     lines = ["| run | commit | cores | load at start | jobs | wall | CPU (user + sys) | peak RSS | slowest rules (s) |",
              "|---|---|---|---|---|---|---|---|---|"]
@@ -82,7 +95,8 @@ def main() -> None:
         commit = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, cwd=HERE).stdout.strip()
         jobs, slowest = rules(args.out_dir / "mlruns.db")
         entry = {"name": args.name, "commit": commit, "cores": args.cores, "load_at_start": args.load,
-                 **parse_time(args.time_file), "jobs": jobs, "slowest_rules": slowest}
+                 **parse_time(args.time_file), "jobs": jobs, "slowest_rules": slowest,
+                 "experiments": experiments(args.out_dir / "mlruns.db")}
         entries = [e for e in entries if (e["name"], e["commit"]) != (args.name, commit)] + [entry]
         RESULTS.write_text(json.dumps(entries, indent=1) + "\n")
     write_table(entries)
