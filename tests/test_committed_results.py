@@ -39,8 +39,8 @@ def test_every_committed_claim_traces_to_one_clean_commit(clone):
     assert len(commits) == 1, commits
 
 
-def test_every_committed_run_names_that_commit_clean(clone):
-    runs = [json.loads(p.read_text()) for p in sorted((clone / "results").glob("**/run.json"))]
+def test_every_committed_run_names_that_commit_clean():
+    runs = [json.loads(p.read_text()) for p in sorted((ROOT / "results").glob("**/run.json"))]
     assert runs
     assert {r["git_dirty"] for r in runs} == {False}
     assert len({r["git_commit"] for r in runs}) == 1
