@@ -40,28 +40,27 @@ def parse_time(path: Path) -> dict:
             "peak_rss_mb": round(int(field("Maximum resident set size (kbytes)")) / 1024)}
 
 
+def by_tag(db: Path, key: str) -> list[tuple[str, int, float]]:
+    """(tag value, jobs, summed seconds) of the MLflow runs grouped by tag ``key``, slowest first.
+    A run's seconds run from its start (after the job's imports) to its end, so a process's
+    start-up (≈ 3–5 s of imports) is not in them."""
+    if not db.exists():
+        return []
+    con = sqlite3.connect(db)
+    return con.execute(
+        "select t.value, count(*), sum(r.end_time - r.start_time) / 1000.0 from runs r "
+        "join tags t on t.run_uuid = r.run_uuid and t.key = ? group by t.value order by 3 desc", (key,)).fetchall()
+
+
 def rules(db: Path, top: int = 10) -> tuple[int, list[dict]]:
     """Jobs in the MLflow store and the ``top`` rules by total seconds."""
-    if not db.exists():
-        return 0, []
-    con = sqlite3.connect(db)
-    rows = con.execute(
-        "select t.value, count(*), sum(r.end_time - r.start_time) / 1000.0 from runs r "
-        "join tags t on t.run_uuid = r.run_uuid and t.key = 'rule' group by t.value order by 3 desc").fetchall()
-    jobs = sum(n for _, n, _ in rows)
-    return jobs, [{"rule": r, "jobs": n, "seconds": round(s, 1)} for r, n, s in rows[:top]]
+    rows = by_tag(db, "rule")
+    return sum(n for _, n, _ in rows), [{"rule": r, "jobs": n, "seconds": round(t, 1)} for r, n, t in rows[:top]]
 
 
 def experiments(db: Path) -> dict[str, dict]:
-    """Jobs and summed job seconds per experiment: each MLflow run's start (after the job's
-    imports) to its end, so a process's start-up (≈ 3–5 s of imports) is not in it."""
-    if not db.exists():
-        return {}
-    con = sqlite3.connect(db)
-    rows = con.execute(
-        "select t.value, count(*), sum(r.end_time - r.start_time) / 1000.0 from runs r "
-        "join tags t on t.run_uuid = r.run_uuid and t.key = 'experiment' group by t.value order by 3 desc").fetchall()
-    return {e: {"jobs": n, "job_seconds": round(s, 1)} for e, n, s in rows}
+    """Jobs and summed job seconds per experiment."""
+    return {e: {"jobs": n, "job_seconds": round(t, 1)} for e, n, t in by_tag(db, "experiment")}
 
 
 def table(entries: list[dict]) -> str:

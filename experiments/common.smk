@@ -43,7 +43,7 @@ PYTHON = shlex.quote(sys.executable).replace("{", "{{{{").replace("}", "}}}}")  
 # Snakemake lowers a rule's threads to --cores, and a float reduction's result depends on how many
 # threads split it, so numbers would change with --cores or --set-threads (issue #19).  Every rule
 # declares `threads: JOB_THREADS` so the scheduler reserves what the job will use.
-JOB_THREADS = int(config.get("job_threads", 1))
+JOB_THREADS = config["job_threads"]  # the schema fills its default (1) before the rules are read
 
 JOB = (
     PYTHON + f" -m residue job {{name}} --threads {JOB_THREADS} "

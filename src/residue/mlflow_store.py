@@ -66,9 +66,9 @@ def restore(src: Path = DUMP, db: Path = DB, force: bool = False) -> int:
         con.commit()
         n = con.execute("select count(*) from runs").fetchone()[0]
     except sqlite3.Error as e:
-        con.close()
         tmp.unlink(missing_ok=True)
         raise ResidueError(f"{src}: the SQL does not load ({e})") from None
-    con.close()
+    finally:
+        con.close()
     tmp.replace(db)
     return n

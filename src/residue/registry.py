@@ -88,13 +88,17 @@ class Registry(Generic[T]):
         files = sorted(base.rglob("*.py")) if base.is_dir() else [base.with_suffix(".py")]
         return [ast.parse(path.read_text(), str(path)) for path in files]
 
-    def _registered_name(self, node: ast.AST) -> str | None:
-        """``"x"`` when ``node`` is the call ``<THIS REGISTRY>.register("x")``."""
+    @cached_property
+    def _var(self) -> str:
+        """The name this registry has in ``residue.registries`` (what ``.register`` calls use)."""
         import residue.registries as regs
 
-        var = next(v for v, r in vars(regs).items() if r is self)
+        return next(v for v, r in vars(regs).items() if r is self)
+
+    def _registered_name(self, node: ast.AST) -> str | None:
+        """``"x"`` when ``node`` is the call ``<THIS REGISTRY>.register("x")``."""
         if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "register"
-                and isinstance(node.func.value, ast.Name) and node.func.value.id == var
+                and isinstance(node.func.value, ast.Name) and node.func.value.id == self._var
                 and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
             return node.args[0].value
         return None

@@ -9,9 +9,10 @@ For a claim id (``P1.gaussian.gd.residue``) or a ``metrics.json`` path, print th
         → DVC hash of each dataset (as in dvc.lock now?) → MLflow run (resolvable here?)
 
 and exit 1 naming the first broken link: a missing run.json, a commit that does not exist here,
-a run made from uncommitted code, a dataset whose DVC hash is no longer the locked one, or
-metrics.json files of one claim made at different commits.  A config that changed since, and an
-MLflow run that is not in this checkout's store (``mlruns.db`` is local), are reported as notes.
+a run made from uncommitted code, a dataset whose DVC hash is no longer the locked one, an MLflow
+run the store does not have (``python -m residue mlflow-store restore`` loads the committed one),
+or metrics.json files of one claim made at different commits.  A config that changed since is
+reported as a note.
 """
 
 from __future__ import annotations
