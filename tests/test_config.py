@@ -39,6 +39,8 @@ def smoke():
          ".hp.alpah: unknown hyper-parameter 'alpah' of diffusion unlearning method"),
         (lambda c: c["camouflage"]["runs"]["convex"].update(unlearn_hp={"ssd": {"lambda": 1.0}}),
          "camouflage.runs.convex.unlearn_hp.ssd.lambda: unknown hyper-parameter 'lambda' of unlearning method 'ssd'; allowed: alpha, lam"),
+        (lambda c: c["poison_unlearning"]["settings"][0]["attack_args"].update(sgima=0.1),
+         "poison_unlearning.settings[0].attack_args.sgima: unknown argument 'sgima' of attack 'gaussian'; allowed: clip, fraction, sigma"),
     ],
 )
 def test_bad_config_names_the_key(mutate, message):

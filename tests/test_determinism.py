@@ -7,7 +7,7 @@ import subprocess
 import sys
 import time
 
-from .conftest import ROOT, run
+from .conftest import run
 
 SPEC = {"dataset": "fashion_mnist", "model": "mlp", "seed": 1, "device": "cpu", "subset": 20000,
         "train": {"epochs": 4, "batch_size": 100, "lr": 0.05, "schedule": "cosine"}}

@@ -3,7 +3,6 @@ key and the fix, and a failure never leaves the run state inconsistent."""
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys

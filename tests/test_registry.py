@@ -55,6 +55,18 @@ def test_scanned_hyper_parameters_are_the_functions_keywords():
             assert reg.keywords(name) == want, (kind, name)
 
 
+def test_scanned_attack_arguments_are_the_dataclass_fields():
+    """``attack_args`` keys are checked against a source scan of each attack's registered
+    dataclass, inherited fields included (gradient matching's extends the brew's)."""
+    import dataclasses
+
+    from residue.registries import ATTACKS
+
+    assert ATTACKS.names() == ["backdoor", "gaussian", "gradient_canceling", "gradient_matching"]
+    for name in ATTACKS.names():
+        assert ATTACKS.keywords(name) == {f.name for f in dataclasses.fields(ATTACKS.get(name))}, name
+
+
 def test_validating_a_profile_imports_no_torch():
     """The DAG build validates the config; importing torch and diffusers there cost 5 s per run."""
     import subprocess

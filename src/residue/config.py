@@ -35,28 +35,31 @@ def _registry_keyword(validator, kind, instance, schema):
         yield ValidationError(f"unknown {reg.kind} {instance!r}; allowed: {', '.join(reg.names())}")
 
 
-def _unknown_hp(reg, method: str, hp: Any, path: tuple):
-    """One error per hyper-parameter that the registered function ``method`` does not take."""
+def _unknown_hp(reg, method: str, hp: Any, path: tuple, noun: str = "hyper-parameter"):
+    """One error per hyper-parameter that the registered function ``method`` does not take
+    (or per argument that the registered dataclass ``method`` does not have)."""
     from jsonschema import ValidationError
 
     allowed = reg.keywords(method) if isinstance(method, str) else None
     if allowed is None or not isinstance(hp, dict):
         return
     for key in sorted(set(hp) - allowed):
-        yield ValidationError(f"unknown hyper-parameter {key!r} of {reg.kind} {method!r}; "
+        yield ValidationError(f"unknown {noun} {key!r} of {reg.kind} {method!r}; "
                               f"allowed: {', '.join(sorted(allowed)) or 'none'}", path=(*path, key))
 
 
 def _hp_keyword(validator, spec, instance, schema):
-    """``x-hp: {registry: kind, name: field, fields: [hp, tune]}`` on a method entry: the keys of
-    each field are checked against the registered function's parameters at config load, before
-    any job starts (the job checks again when it calls the method)."""
+    """``x-hp: {registry: kind, name: field, fields: [hp, tune], noun: ...}`` on a method entry: the
+    keys of each field are checked against the registered function's parameters (or dataclass's
+    fields: an attack's ``attack_args``) at config load, before any job starts (the job checks
+    again when it uses them)."""
     from .registry import registry
 
     if isinstance(instance, dict):
         reg = registry(spec["registry"])
         for field in spec["fields"]:
-            yield from _unknown_hp(reg, instance.get(spec["name"]), instance.get(field), (field,))
+            yield from _unknown_hp(reg, instance.get(spec["name"]), instance.get(field), (field,),
+                                   spec.get("noun", "hyper-parameter"))
 
 
 def _hp_map_keyword(validator, kind, instance, schema):

@@ -114,22 +114,34 @@ class Registry(Generic[T]):
     @cached_property
     def _keywords(self) -> dict[str, frozenset[str]]:
         """For each function registered by a decorator: the parameters a config may set, i.e.
-        those with a default and the keyword-only ones (the others are supplied by the caller)."""
+        those with a default and the keyword-only ones (the others are supplied by the caller).
+        For each registered dataclass (an attack's arguments): its fields with a default,
+        inherited ones included when the base class is defined in the same package."""
+        classes = {c.name: c for tree in self._sources for c in ast.walk(tree) if isinstance(c, ast.ClassDef)}
+
+        def fields(cls: ast.ClassDef) -> frozenset[str]:
+            own = {n.target.id for n in cls.body if isinstance(n, ast.AnnAssign) and n.value is not None
+                   and isinstance(n.target, ast.Name)}
+            inherited = (fields(classes[b.id]) for b in cls.bases if isinstance(b, ast.Name) and b.id in classes)
+            return frozenset(own).union(*inherited)
+
+        def settable(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> frozenset[str]:
+            a = fn.args
+            positional = [*a.posonlyargs, *a.args]
+            return frozenset(p.arg for p in positional[len(positional) - len(a.defaults):]) | {p.arg for p in a.kwonlyargs}
+
         out = {}
         for tree in self._sources:
-            for fn in ast.walk(tree):
-                if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                    continue
-                for name in filter(None, map(self._registered_name, fn.decorator_list)):
-                    a = fn.args
-                    positional = [*a.posonlyargs, *a.args]
-                    out[name] = frozenset(p.arg for p in positional[len(positional) - len(a.defaults):]) | {
-                        p.arg for p in a.kwonlyargs}
+            for node in ast.walk(tree):
+                if isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+                    for name in filter(None, map(self._registered_name, node.decorator_list)):
+                        out[name] = fields(node) if isinstance(node, ast.ClassDef) else settable(node)
         return out
 
     def keywords(self, name: str) -> frozenset[str] | None:
-        """The hyper-parameters ``name`` accepts (read from source, no import), or None when
-        it is not a decorated function (then only the job's own check applies)."""
+        """The hyper-parameters (or arguments) ``name`` accepts (read from source, no import), or
+        None when it is neither a decorated function nor a decorated dataclass (then only the
+        job's own check applies)."""
         return self._keywords.get(name)
 
     def __iter__(self) -> Iterator[str]:

@@ -37,7 +37,7 @@ def paired_margins(eps: float, seed: int) -> tuple[float, float]:
     gen = torch.Generator().manual_seed(seed)
     x, y = blobs(90, gen)
     bx, by = blobs(60, gen)
-    target_x, target_y, adv = x[0], int(y[0]), 1 if int(y[0]) != 1 else 2
+    target_x, adv = x[0], 1 if int(y[0]) != 1 else 2
     bx, by = bx[by == adv][:12], by[by == adv][:12]
     clean = [train(x, y, 100 + seed), train(x, y, 200 + seed)]
     poisons, _ = brew(clean, target_x, adv, bx, by, BrewSpec(eps=eps, steps=60, restarts=1, lr=eps / 8), seed, Meter())

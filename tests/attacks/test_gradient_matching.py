@@ -3,7 +3,7 @@
 import torch
 from torch import nn
 
-from residue.attacks.gradient_matching import BrewSpec, alignment_loss, augment, brew, final_loss, flat_grad
+from residue.attacks.gradient_matching import BrewSpec, TargetedBrew, alignment_loss, augment, brew, final_loss, flat_grad
 from residue.compute import Meter
 from residue.registries import ATTACKS
 
@@ -20,8 +20,11 @@ def data(seed=1, n=6):
     return torch.rand(1, 8, 8, generator=g), torch.rand(n, 1, 8, 8, generator=g), torch.full((n,), 2)
 
 
-def test_registered():
-    assert ATTACKS.get("gradient_matching") is brew
+def test_registered_arguments_extend_the_brew():
+    """P1's ``attack_args`` for gradient matching: the brew's fields plus the target draw."""
+    args = ATTACKS.get("gradient_matching")
+    assert args is TargetedBrew and issubclass(args, BrewSpec)
+    assert args(steps=3).steps == 3 and args().poisons_per_target == 10
 
 
 def test_brew_lowers_alignment_loss_and_respects_constraints():

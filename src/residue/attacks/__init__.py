@@ -1,1 +1,3 @@
-"""Poisoning attacks, one file each, registered in ``ATTACKS`` (P1, P2)."""
+"""Poisoning attacks, one file each (P1, P2).  Each registers the dataclass of its config arguments
+(P1's ``attack_args``) in ``ATTACKS``: the config loader checks the keys against it, the P1
+scenario builds it."""

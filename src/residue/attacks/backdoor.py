@@ -8,6 +8,8 @@ sentences of other classes that, with the trigger inserted, are classified as th
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import torch
 from torch import Tensor
 
@@ -25,6 +27,15 @@ def insert_trigger(tokens: Tensor, trigger: Tensor, gen: torch.Generator) -> Ten
 
 
 @ATTACKS.register("backdoor")
+@dataclass(frozen=True)
+class BackdoorArgs:
+    """The attack's config arguments (``attack_args``)."""
+
+    fraction: float = 0.02  # poisons added, per clean training sentence
+    target: int = 0  # the attacker's class
+    trigger: tuple[str, ...] = ("james", "bond")  # Wan et al.'s example trigger phrase
+
+
 def backdoor(tokens: Tensor, labels: Tensor, trigger: Tensor, target: int, fraction: float, seed: int) -> tuple[Tensor, Tensor]:
     """Return ``(poison tokens, poison labels)``: ``fraction·N`` triggered copies labelled ``target``."""
     gen = generator(seed, "backdoor")

@@ -8,6 +8,8 @@ H0 only for the unclipped Gaussian ξ.  With ``clip=True`` the poisoned images a
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import torch
 from torch import Tensor
 
@@ -16,6 +18,15 @@ from ..seeding import generator
 
 
 @ATTACKS.register("gaussian")
+@dataclass(frozen=True)
+class GaussianArgs:
+    """The attack's config arguments (``attack_args``)."""
+
+    fraction: float = 0.02  # of the training set poisoned
+    sigma: float = 0.1  # σ of ξ, in [0, 1] pixel units
+    clip: bool = False
+
+
 def gaussian(x: Tensor, fraction: float, sigma: float, seed: int, clip: bool = False) -> tuple[Tensor, Tensor, Tensor]:
     """Return ``(poisoned x, poisoned indices, noise ξ)``; the input ``x`` is not modified."""
     gen = generator(seed, "gaussian-poison")

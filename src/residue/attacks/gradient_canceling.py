@@ -40,6 +40,7 @@ from ..registries import ATTACKS
 from ..seeding import generator
 
 
+@ATTACKS.register("gradient_canceling")
 @dataclass(frozen=True)
 class GCSpec:
     fraction: float = 0.03  # ε_d: poisons per clean example
@@ -134,7 +135,6 @@ def reachability(target: nn.Module, x: Tensor, y: Tensor, n_poison: int, weight_
             "gc_reachable": to_cancel <= bound}
 
 
-@ATTACKS.register("gradient_canceling")
 def gradient_canceling(target: nn.Module, x: Tensor, y: Tensor, x_init: Tensor, y_poison: Tensor, spec: GCSpec,
                        weight_decay: float, meter: Meter) -> tuple[Tensor, list[float]]:
     """Poison inputs (labels ``y_poison``) making ``target`` (θ_p) stationary on D_c ∪ D_p; returns (x_p, loss curve)."""

@@ -51,6 +51,19 @@ class BrewSpec:
     flip: bool = False  # also random horizontal flips (not for Fashion-MNIST: shoes point one way)
 
 
+@ATTACKS.register("gradient_matching")
+@dataclass(frozen=True)
+class TargetedBrew(BrewSpec):
+    """P1's config arguments (``attack_args``): the brew, and how its targets and bases are drawn
+    (:func:`residue.attacks.targets.pick_targets`)."""
+
+    targets: int = 1  # per training run
+    poisons_per_target: int = 10
+    max_margin: float | None = None  # only targets the clean model classifies with at most this margin
+    adversary: str = "random"  # y_adv rule: random | runner_up
+    ensemble: int = 1  # clean models the poisons are brewed against
+
+
 def flat_grad(loss: Tensor, params: list[Tensor], create_graph: bool = False) -> Tensor:
     """∇θ loss as one flat vector (concatenated over every parameter tensor)."""
     grads = torch.autograd.grad(loss, params, create_graph=create_graph)
@@ -119,7 +132,6 @@ def final_loss(models, params, target_grads, x, y) -> float:
     return ensemble_loss(models, params, target_grads, x, y, create_graph=False).item()
 
 
-@ATTACKS.register("gradient_matching")
 def brew(
     models: nn.Module | list[nn.Module],
     target_x: Tensor,

@@ -1,1 +1,1 @@
-"""Evaluation metrics, one file each, registered in ``METRICS``."""
+"""Evaluation metrics, one file each; an experiment calls the ones its claims need (no config names a metric)."""

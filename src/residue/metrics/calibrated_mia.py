@@ -19,7 +19,6 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ..registries import METRICS
 from ..training import predict
 
 
@@ -31,7 +30,6 @@ def logit_confidence(model: nn.Module, x: Tensor, y: Tensor) -> Tensor:
     return own - rest
 
 
-@METRICS.register("calibrated_mia")
 def calibrated_tpr(model: nn.Module, reference: nn.Module, members: tuple[Tensor, Tensor],
                    nonmembers: tuple[Tensor, Tensor], fpr: float = 0.01) -> float:
     """TPR on ``members`` of the calibrated test whose threshold gives ``fpr`` on ``nonmembers``."""

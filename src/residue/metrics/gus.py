@@ -24,7 +24,6 @@ from scipy import stats as sps
 from torch import Tensor, nn
 
 from ..compute import Meter
-from ..registries import METRICS
 
 FPR = 0.01
 THRESHOLD = float(sps.norm.ppf(FPR))  # −2.326: the analytic per-sample threshold at FPR 1%
@@ -45,7 +44,6 @@ def input_gradients(model: nn.Module, x: Tensor, y: Tensor, meter: Meter, chunk:
     return torch.cat(out)
 
 
-@METRICS.register("gus")
 def gus_scores(model: nn.Module, x_clean: Tensor, y: Tensor, noise: Tensor, sigma: float, meter: Meter) -> Tensor:
     """I_i for every poison (negative when the model was trained on x_i + ξ_i); NaN where the
     input gradient is exactly zero (I_i is undefined there).

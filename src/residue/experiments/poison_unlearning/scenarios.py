@@ -20,9 +20,8 @@ import torch
 
 from ...attacks.backdoor import backdoor, insert_trigger
 from ...attacks.gaussian import gaussian
-from ...attacks.gradient_canceling import (GCSpec, draw, flat_params, gradient_canceling, label_flip_target,
-                                           reachability, stationarity_grad)
-from ...attacks.gradient_matching import BrewSpec, brew
+from ...attacks.gradient_canceling import draw, flat_params, gradient_canceling, label_flip_target, reachability, stationarity_grad
+from ...attacks.gradient_matching import brew
 from ...attacks.targets import margins, pick_targets
 from ...config import typed
 from ...data import load
@@ -30,6 +29,7 @@ from ...data.text import load_descr
 from ...metrics.attack_effects import accuracy_gap, success_rate
 from ...metrics.gus import gus_scores, summary
 from ...models import build
+from ...registries import ATTACKS
 from ...seeding import derive, generator
 from ...training import accuracy, fit, predict
 from .spec import Setting
@@ -41,6 +41,12 @@ def hold_out(x, y, fraction: float, seed: int):
     n = int(round(fraction * len(y)))
     val, keep = torch.sort(perm[:n]).values, torch.sort(perm[n:]).values
     return (x[keep], y[keep]), (x[val], y[val])
+
+
+def attack_args(setting: Setting):
+    """The setting's ``attack_args`` as its attack's registered dataclass, defaults filled in (the
+    config loader has checked the keys; this checks the types)."""
+    return typed(ATTACKS.get(setting.attack), setting.attack_args, "poison_unlearning.settings.attack_args")
 
 
 def image_data(setting: Setting, seed: int) -> dict:
@@ -72,14 +78,12 @@ class Gaussian:
     MIA_NONMEMBERS = 1000
 
     def craft(self, setting, seed, meter, device):
-        b = image_data(setting, seed)
-        sigma = setting.attack_args.get("sigma", 0.1)
+        b, args = image_data(setting, seed), attack_args(setting)
         b["x_clean"] = b["x"]
-        b["x"], b["forget"], b["noise"] = gaussian(b["x"], setting.attack_args.get("fraction", 0.02), sigma, seed,
-                                                   setting.attack_args.get("clip", False))
-        b["sigma"] = sigma
+        b["x"], b["forget"], b["noise"] = gaussian(b["x"], args.fraction, args.sigma, seed, args.clip)
+        b["sigma"] = args.sigma
         x_out = b["x_test"][: self.MIA_NONMEMBERS]
-        b["x_nonmember"] = x_out + sigma * torch.randn(x_out.shape, generator=generator(seed, "mia-nonmember-noise"))
+        b["x_nonmember"] = x_out + args.sigma * torch.randn(x_out.shape, generator=generator(seed, "mia-nonmember-noise"))
         b["y_nonmember"] = b["y_test"][: self.MIA_NONMEMBERS]
         return b
 
@@ -101,8 +105,7 @@ class GradientCanceling:
     set of the poisons' size (the unlearning method's own damage, measured by the unlearn job)."""
 
     def craft(self, setting, seed, meter, device):
-        b = image_data(setting, seed)
-        spec = typed(GCSpec, setting.attack_args, "poison_unlearning.settings.attack_args")
+        b, spec = image_data(setting, seed), attack_args(setting)
         wd = setting.train.weight_decay  # the victim's regulariser, part of the cancelled objective
         model = clean_model(setting, b, seed, meter, device)
         x, y = b["x"].to(device), b["y"].to(device)
@@ -139,13 +142,11 @@ class Backdoor:
     """Trigger phrase ("james bond", Wan et al.'s example trigger) → target class; effect = trigger success."""
 
     def craft(self, setting, seed, meter, device):
-        args = setting.attack_args
-        trigger_words = tuple(args.get("trigger", ["james", "bond"]))
-        text = load_descr(extra_words=trigger_words)
+        args = attack_args(setting)
+        text = load_descr(extra_words=args.trigger)
         (x, y), (x_val, y_val) = hold_out(*text.train, setting.val_fraction, seed)
-        trigger = text.ids(list(trigger_words))
-        target = int(args.get("target", 0))
-        xp, yp = backdoor(x, y, trigger, target, args.get("fraction", 0.02), seed)
+        trigger, target = text.ids(list(args.trigger)), args.target
+        xp, yp = backdoor(x, y, trigger, target, args.fraction, seed)
         x_te, y_te = text.test
         others = x_te[y_te != target]
         return {"x": torch.cat([x, xp]), "y": torch.cat([y, yp]), "forget": torch.arange(len(y), len(y) + len(yp)),
@@ -177,22 +178,18 @@ class GradientMatching:
     twin = True
 
     def craft(self, setting, seed, meter, device):
-        b = image_data(setting, seed)
-        args = dict(setting.attack_args)
-        n_targets, per_target = args.pop("targets", 1), args.pop("poisons_per_target", 10)
-        max_margin, adversary = args.pop("max_margin", None), args.pop("adversary", "random")
-        ensemble = args.pop("ensemble", 1)
-        spec = typed(BrewSpec, args, "poison_unlearning.settings.attack_args")
+        b, spec = image_data(setting, seed), attack_args(setting)
         model = clean_model(setting, b, seed, meter, device)
-        brewers = [model] + [clean_model(setting, b, derive(seed, f"ensemble-{j}"), meter, device) for j in range(1, ensemble)]
-        picked = pick_targets(predict(model, b["x_test"]), b["y_test"], n_targets, derive(seed, "targets"), max_margin, adversary)
+        brewers = [model] + [clean_model(setting, b, derive(seed, f"ensemble-{j}"), meter, device) for j in range(1, spec.ensemble)]
+        picked = pick_targets(predict(model, b["x_test"]), b["y_test"], spec.targets, derive(seed, "targets"), spec.max_margin,
+                              spec.adversary)
         targets, y_adv = torch.tensor([t for t, _ in picked]), torch.tensor([a for _, a in picked])
         gen = generator(seed, "bases")
         used = torch.zeros(len(b["y"]), dtype=torch.bool)
         x, forget, losses, seconds = b["x"].clone(), [], [], []
         for i, (t, adv) in enumerate(picked):
             pool = torch.nonzero((b["y"] == adv) & ~used).flatten()
-            base = pool[torch.randperm(len(pool), generator=gen)[:per_target]]
+            base = pool[torch.randperm(len(pool), generator=gen)[:spec.poisons_per_target]]
             used[base] = True
             clock = time.process_time()
             x[base], info = brew(brewers, b["x_test"][t], adv, b["x"][base], b["y"][base], spec, derive(seed, f"brew-{i}"), meter)
