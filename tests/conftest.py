@@ -29,6 +29,16 @@ def in_tmp(tmp_path, monkeypatch):
     return tmp_path
 
 
+def profile(name: str) -> dict:
+    """A profile's config as the Snakefile sees it: validated, the schema's defaults filled in."""
+    import yaml
+    from snakemake.utils import validate
+
+    config = yaml.safe_load((ROOT / "config" / f"{name}.yaml").read_text())
+    validate(config, str(ROOT / "config" / "schema.yaml"))
+    return config
+
+
 def run(cmd: list[str], cwd: Path, timeout: int = 600, **kw) -> subprocess.CompletedProcess:
     """Run a command with the test's environment; the venv's bin comes first on PATH."""
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}", **kw.pop("env", {})}

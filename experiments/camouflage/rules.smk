@@ -2,16 +2,18 @@
 # One job per (run, variant, seed) runs `targets` trials; a variant overrides fields of its run
 # (the ablations: camouflage budget, ε, partial deletion).  The summary writes tables, figures, claims.
 
-include: "functions.smk"
+import residue.experiments.camouflage.plan as camo_plan
+
+CAMO = camo_plan.Plan(config)  # the job grid and each job's config slice (src/residue/experiments/camouflage/plan.py)
 
 rule camouflage_trials:
     input:
-        data=lambda w: f"data/{CAMO['runs'][w.run]['dataset']}/manifest.json",
+        data=lambda w: CAMO.data(w.run),
     output:
         metrics="results/camouflage/{run}/{variant}/seed={seed}/metrics.json",
         examples="results/camouflage/{run}/{variant}/seed={seed}/examples.npy",
     params:
-        spec=camo_spec,
+        spec=lambda w: spec(CAMO.trials(w.run, w.variant, int(w.seed))),
         wildcards=wildcards_json,
         io=io_args,
     log:
@@ -28,8 +30,7 @@ rule camouflage_trials:
 
 rule camouflage_summarise:
     input:
-        metrics=[f"{j}/metrics.json" for j in CAMO_JOBS],
-        examples=[f"{j}/examples.npy" for j in CAMO_JOBS],
+        **CAMO.summary_inputs(),
     output:
         table=multiext("results/camouflage/table", ".csv", ".md", ".tex"),
         unlearning_table=multiext("results/camouflage/unlearning", ".csv", ".md", ".tex"),

@@ -1,6 +1,8 @@
 # P3 FB-Mem: see experiments/fb_mem/README.md.
 
-include: "functions.smk"
+import residue.experiments.fb_mem.plan as fbm_plan
+
+FBM = fbm_plan.Plan(config)  # the job grid and each job's config slice (src/residue/experiments/fb_mem/plan.py)
 
 wildcard_constraints:
     train_seed=r"\d+",
@@ -14,7 +16,7 @@ rule fb_mem_train:
         metrics="results/fb_mem/train_seed={train_seed}/metrics.json",
         model="results/fb_mem/train_seed={train_seed}/model.pt",
     params:
-        spec=fb_mem_train_spec,
+        spec=lambda w: spec(FBM.train(int(w.train_seed))),
         wildcards=wildcards_json,
         io=io_args,
     log:
@@ -37,7 +39,7 @@ rule fb_mem_evaluate:
         samples="results/fb_mem/train_seed={train_seed}/sample_seed={sample_seed}/samples.npy",
         masks="results/fb_mem/train_seed={train_seed}/sample_seed={sample_seed}/masks.npy",
     params:
-        spec=fb_mem_eval_spec,
+        spec=lambda w: spec(FBM.evaluate(int(w.train_seed), int(w.sample_seed))),
         wildcards=wildcards_json,
         io=io_args,
     log:
@@ -54,10 +56,7 @@ rule fb_mem_evaluate:
 
 rule fb_mem_summarise:
     input:
-        metrics=[p.format(f="metrics.json") for p in FBM_RUNS],
-        samples=[p.format(f="samples.npy") for p in FBM_RUNS],
-        masks=[p.format(f="masks.npy") for p in FBM_RUNS],
-        train=expand("results/fb_mem/train_seed={t}/metrics.json", t=FBM.get("train_seeds", [])),
+        **FBM.summary_inputs(),
     output:
         mitigations=multiext("results/fb_mem/mitigations", ".csv", ".md", ".tex"),
         whole=multiext("results/fb_mem/whole_image", ".csv", ".md", ".tex"),

@@ -2,7 +2,10 @@
 # DAG: poison (dataset × attack × seed, reported and tuning seeds) → tune (dataset × attack × method, tuning seeds) →
 #      unlearn (dataset × attack × method; loops over budgets × seeds) ; hypotheses (seed) ; summarise.
 
-include: "functions.smk"
+import residue.experiments.poison_unlearning.plan as pu_plan
+
+PU = pu_plan.Plan(config)  # the job grid, paths and each job's config slice (src/residue/experiments/poison_unlearning/plan.py)
+PU_ROOT = pu_plan.ROOT
 
 wildcard_constraints:
     dataset="[^/]+",
@@ -12,12 +15,12 @@ wildcard_constraints:
 
 rule poison_unlearning_poison:
     input:
-        data=lambda w: [f"data/{w.dataset}/manifest.json"] if w.dataset in DATASETS else [],
+        data=lambda w: PU.data(w.dataset),
     output:
         model=f"{PU_ROOT}/{{dataset}}/{{attack}}/poisoned/seed={{seed}}/model.pt",
         metrics=f"{PU_ROOT}/{{dataset}}/{{attack}}/poisoned/seed={{seed}}/metrics.json",
     params:
-        spec=lambda w: pu_job_spec(w, seed=int(w.seed)),
+        spec=lambda w: spec(PU.poison(w.dataset, w.attack, int(w.seed))),
         wildcards=wildcards_json,
         io=io_args,
     log:
@@ -34,11 +37,11 @@ rule poison_unlearning_poison:
 
 rule poison_unlearning_tune:
     input:
-        model=lambda w: [f"{PU_ROOT}/{w.dataset}/{w.attack}/poisoned/seed={s}/model.pt" for s in pu_tuning_seeds()],
+        model=lambda w: PU.poisoned(w.dataset, w.attack, PU.tuning_seeds),
     output:
         metrics=f"{PU_ROOT}/{{dataset}}/{{attack}}/{{method}}/tuning/metrics.json",
     params:
-        spec=lambda w: pu_job_spec(w, seed=pu_tuning_seeds()[0], budget_pct=max(PU["budgets"]), tuning=PU.get("tuning", {}), **pu_method(w)),
+        spec=lambda w: spec(PU.tune(w.dataset, w.attack, w.method)),
         wildcards=wildcards_json,
         io=io_args,
     log:
@@ -55,12 +58,12 @@ rule poison_unlearning_tune:
 
 rule poison_unlearning_unlearn:
     input:
-        model=lambda w: [f"{PU_ROOT}/{w.dataset}/{w.attack}/poisoned/seed={s}/model.pt" for s in PU["seeds"]],
-        tuning=lambda w: [f"{PU_ROOT}/{w.dataset}/{w.attack}/{w.method}/tuning/metrics.json"] if pu_tuned(w.method) else [],
+        model=lambda w: PU.poisoned(w.dataset, w.attack, PU.seeds),
+        tuning=lambda w: PU.tuning_result(w.dataset, w.attack, w.method),
     output:
         metrics=f"{PU_ROOT}/{{dataset}}/{{attack}}/{{method}}/unlearn/metrics.json",
     params:
-        spec=lambda w: pu_job_spec(w, seeds=PU["seeds"], budgets=pu_budgets(w.method), **pu_method(w)),
+        spec=lambda w: spec(PU.unlearn(w.dataset, w.attack, w.method)),
         wildcards=wildcards_json,
         io=io_args,
     log:
@@ -77,11 +80,11 @@ rule poison_unlearning_unlearn:
 
 rule poison_unlearning_hypotheses:
     input:
-        data=lambda w: [f"data/{PU['hypotheses']['dataset']}/manifest.json"],
+        data=lambda w: PU.data(PU.section["hypotheses"]["dataset"]),
     output:
         metrics=f"{PU_ROOT}/hypotheses/seed={{seed}}/metrics.json",
     params:
-        spec=lambda w: spec({**PU["hypotheses"], "seed": int(w.seed), "datasets": [PU["hypotheses"]["dataset"]]}),
+        spec=lambda w: spec(PU.hypotheses(int(w.seed))),
         wildcards=wildcards_json,
         io=io_args,
     log:
@@ -98,10 +101,7 @@ rule poison_unlearning_hypotheses:
 
 rule poison_unlearning_summarise:
     input:
-        poisoned=[f"{PU_ROOT}/{k}/poisoned/seed={s}/metrics.json" for k in PU_SETTINGS for s in PU.get("seeds", [])],
-        tuning=[f"{PU_ROOT}/{k}/{m}/tuning/metrics.json" for k in PU_SETTINGS for m in PU_METHODS if pu_tuned(m)],
-        unlearn=pu_unlearn_paths() if PU else [],
-        hypotheses=[f"{PU_ROOT}/hypotheses/seed={s}/metrics.json" for s in PU.get("seeds", [])],
+        **PU.summary_inputs(),
     output:
         table=multiext(f"{PU_ROOT}/table", ".csv", ".md", ".tex"),
         claims=f"{PU_ROOT}/claims.json",

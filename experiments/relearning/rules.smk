@@ -4,30 +4,33 @@
 #      beyond the paper: P1's poisoned models → poison_relearn per P1 method → summarise.
 # Model weights and sample grids go to artifacts/ (not committed); metrics.json to results/.
 
-include: "functions.smk"
+import residue.experiments.relearning.plan as rel_plan
+
+REL = rel_plan.Plan(config)  # the job grid, paths and each job's config slice (src/residue/experiments/relearning/plan.py)
+REL_RES, REL_ART, REL_SEEDS, REL_AUX = REL.results, REL.artifacts, REL.seeds, REL.aux
 
 
 # The beyond-the-paper table consumes P1's poisoned models and tuning: with P1 left out of
 # `experiments`, its rules are still included (only what that table needs runs; no P1 claims).
-if REL_PR and "poison_unlearning" not in EXPERIMENTS:
+if REL.poison_relearn_section and "poison_unlearning" not in EXPERIMENTS:
 
     include: "../poison_unlearning/rules.smk"
 
 
 rule relearning_classifier:
     input:
-        data=f"data/{REL.get('dataset')}/manifest.json",
+        data=f"data/{REL.section.get('dataset')}/manifest.json",
     output:
         model=f"{REL_ART}/classifier.pt",
         metrics=f"{REL_RES}/classifier/metrics.json",
     params:
-        spec=lambda w: rel_spec(REL_SHARED[:3] + REL_SHARED[6:], classifier=REL["classifier"]),
+        spec=lambda w: spec(REL.classifier()),
         wildcards=wildcards_json,
         io=io_args,
     log:
         "logs/relearning/classifier.log",
     threads: JOB_THREADS
-    priority: REL_CRITICAL
+    priority: rel_plan.CRITICAL
     resources:
         mem_mb=2000,
         runtime=30,
@@ -39,20 +42,20 @@ rule relearning_classifier:
 
 rule relearning_original:
     input:
-        data=f"data/{REL.get('dataset')}/manifest.json",
+        data=f"data/{REL.section.get('dataset')}/manifest.json",
         classifier=f"{REL_ART}/classifier.pt",
     output:
         model=f"{REL_ART}/original/model.pt",
         samples=f"{REL_ART}/original/samples.pt",
         metrics=f"{REL_RES}/original/metrics.json",
     params:
-        spec=lambda w: rel_spec(train=REL["train"]),
+        spec=lambda w: spec(REL.original()),
         wildcards=wildcards_json,
         io=io_args,
     log:
         "logs/relearning/original.log",
     threads: JOB_THREADS
-    priority: REL_CRITICAL
+    priority: rel_plan.CRITICAL
     resources:
         mem_mb=3000,
         runtime=120,
@@ -70,13 +73,13 @@ rule relearning_replay:
         samples=f"{REL_ART}/replay.pt",
         metrics=f"{REL_RES}/replay/metrics.json",
     params:
-        spec=lambda w: rel_spec(replay_per_class=REL["replay_per_class"]),
+        spec=lambda w: spec(REL.replay()),
         wildcards=wildcards_json,
         io=io_args,
     log:
         "logs/relearning/replay.log",
     threads: JOB_THREADS
-    priority: REL_CRITICAL
+    priority: rel_plan.CRITICAL
     resources:
         mem_mb=2000,
         runtime=30,
@@ -98,7 +101,7 @@ rule relearning_unlearn:
         samples=[f"{REL_ART}/{{name}}/seed={s}/samples.pt" for s in REL_SEEDS],
         metrics=f"{REL_RES}/{{name}}/unlearn/metrics.json",
     params:
-        spec=lambda w: rel_spec(name=w.name, method={k: v for k, v in REL_METHODS[w.name].items() if k != "name"}, seeds=REL_SEEDS),
+        spec=lambda w: spec(REL.unlearn(w.name)),
         wildcards=wildcards_json,
         io=io_args,
     log:
@@ -124,7 +127,7 @@ rule relearning_dimra:
         samples=[f"{REL_ART}/{{name}}/dimra={a}/seed={s}/samples.pt" for a in REL_AUX for s in REL_SEEDS],  # the job's order
         metrics=f"{REL_RES}/{{name}}/dimra/metrics.json",
     params:
-        spec=lambda w: rel_spec(name=w.name, aux=REL_AUX, dimra={k: v for k, v in REL["dimra"].items() if k != "aux"}, seeds=REL_SEEDS),
+        spec=lambda w: spec(REL.dimra(w.name)),
         wildcards=wildcards_json,
         io=io_args,
     log:
@@ -143,12 +146,12 @@ rule relearning_poison_relearn:
     wildcard_constraints:
         method="[^/]+",
     input:
-        model=[f"{REL_PU_ROOT}/poisoned/seed={s}/model.pt" for s in REL_SEEDS] if REL_PR else [],
-        tuning=rel_pr_tuning,
+        model=lambda w: REL.poison_relearn_inputs(w.method)["model"],
+        tuning=lambda w: REL.poison_relearn_inputs(w.method)["tuning"],
     output:
         metrics=f"results/relearning/poison_relearn/{{method}}/metrics.json",
     params:
-        spec=rel_pr_spec,
+        spec=lambda w: spec(REL.poison_relearn(w.method)),
         wildcards=wildcards_json,
         io=io_args,
     log:
@@ -167,12 +170,12 @@ rule relearning_summarise:
     input:
         classifier=f"{REL_RES}/classifier/metrics.json",
         original=f"{REL_RES}/original/metrics.json",
-        unlearn=expand(f"{REL_RES}/{{name}}/unlearn/metrics.json", name=list(REL_METHODS)),
-        dimra=expand(f"{REL_RES}/{{name}}/dimra/metrics.json", name=list(REL_METHODS)),
+        unlearn=expand(f"{REL_RES}/{{name}}/unlearn/metrics.json", name=list(REL.methods)),
+        dimra=expand(f"{REL_RES}/{{name}}/dimra/metrics.json", name=list(REL.methods)),
         grid_original=f"{REL_ART}/original/samples.pt",
-        grid_before=rel_grid(f"{REL_ART}/{{name}}/seed={{seed}}/samples.pt"),
-        grid_after=rel_grid(f"{REL_ART}/{{name}}/dimra={{aux}}/seed={{seed}}/samples.pt"),
-        poison=expand("results/relearning/poison_relearn/{method}/metrics.json", method=REL_PR.get("methods", [])),
+        grid_before=REL.grid(f"{REL_ART}/{{name}}/seed={{seed}}/samples.pt"),
+        grid_after=REL.grid(f"{REL_ART}/{{name}}/dimra={{aux}}/seed={{seed}}/samples.pt"),
+        poison=expand("results/relearning/poison_relearn/{method}/metrics.json", method=REL.poison_relearn_section.get("methods", [])),
     output:
         table=multiext("results/relearning/table", ".csv", ".md", ".tex"),
         both=multiext("results/relearning/relearning_both", ".csv", ".md", ".tex"),
@@ -184,8 +187,7 @@ rule relearning_summarise:
         grids_pdf="figures/relearning/sample_grids.pdf",
         grids=report("figures/relearning/sample_grids.png", caption="../../report/relearning_grids.rst", category="relearning"),
     params:
-        spec=lambda w: spec({"seeds": REL_SEEDS, "aux": REL_AUX, "grid_aux": REL_AUX[0],
-                             "methods": {n: m["method"] for n, m in REL_METHODS.items()}}),
+        spec=lambda w: spec(REL.summarise()),
         wildcards=wildcards_json,
         io=io_args,
     log:

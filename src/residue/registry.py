@@ -40,22 +40,29 @@ class Registry(Generic[T]):
 
         return decorate
 
+    @staticmethod
+    def _import_tree(name: str) -> None:
+        """Import the module ``name`` and, when it is a package, every module below it (an
+        experiment package's ``__init__`` imports nothing, so that its torch-free ``plan`` module
+        can be read by the Snakefile without importing torch)."""
+        mod = importlib.import_module(name)
+        for info in pkgutil.walk_packages(getattr(mod, "__path__", []), prefix=f"{name}."):
+            if not info.name.rsplit(".", 1)[-1].startswith("_"):
+                importlib.import_module(info.name)
+
     def _load(self) -> None:
         if self._loaded:
             return
         self._loaded = True
-        pkg = importlib.import_module(self.package)
-        for mod in pkgutil.iter_modules(getattr(pkg, "__path__", [])):
-            if not mod.name.startswith("_"):
-                importlib.import_module(f"{self.package}.{mod.name}")
+        self._import_tree(self.package)
 
     def _load_one(self, module: str) -> None:
-        """Import just the module a name points to (``poison_unlearning.train`` →
-        ``<package>.poison_unlearning``), so a job does not import every experiment."""
+        """Import just the module or package a name points to (``poison_unlearning.train`` →
+        ``<package>.poison_unlearning`` and its modules), so a job does not import every experiment."""
         if self._loaded or not module.isidentifier():
             return
         try:
-            importlib.import_module(f"{self.package}.{module}")
+            self._import_tree(f"{self.package}.{module}")
         except ModuleNotFoundError as e:
             if e.name != f"{self.package}.{module}":
                 raise

@@ -4,5 +4,3 @@ Modules: ``stages`` (which set each model is trained on), ``learners`` (convex a
 ``trial`` (one target through all stages), ``jobs`` (the per-seed job), ``summarise``
 (tables, figures, claims).
 """
-
-from . import jobs, summarise  # noqa: F401  (register the jobs)

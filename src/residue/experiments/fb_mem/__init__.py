@@ -4,5 +4,3 @@ Jobs: ``fb_mem.train`` (text-conditional denoiser, learned segmenter, scene clas
 training seed), ``fb_mem.evaluate`` (generations under every mitigation for one sampling seed,
 scored by FB-Mem and the whole-image baselines), ``fb_mem.summarise`` (tables, figures, claims).
 """
-
-from . import evaluate, summarise, train  # noqa: F401  (registers the jobs)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ...training import TrainSpec
+from .plan import TUNING_SEEDS
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,7 @@ class MethodSpec:
 class Tuning:
     """The seeds tuning runs on (never reported) and the extending grid's resolution and cap."""
 
-    seeds: list[int] = field(default_factory=lambda: [100, 101])
+    seeds: list[int] = field(default_factory=lambda: list(TUNING_SEEDS))
     points_per_decade: int = 3
     max_extend: int = 4
 

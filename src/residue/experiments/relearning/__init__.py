@@ -5,5 +5,3 @@ Jobs: ``relearning.classifier`` / ``.original`` / ``.replay`` (shared models, :m
 ``relearning.unlearn`` / ``.dimra`` (:mod:`.attack`), ``relearning.poison_relearn`` (:mod:`.poison_relearn`,
 beyond the paper: relearning after P1's classifier unlearning), ``relearning.summarise`` (:mod:`.summarise`).
 """
-
-from . import attack, models, poison_relearn, summarise  # noqa: F401  (register the jobs)
