@@ -10,7 +10,7 @@ from residue.diffusion import ClassConditionalUNet, DiffusionSpec
 from residue.diffusion.unlearning.base import UnlearnTask, other_classes
 from residue.diffusion.unlearning.salun import mask_gradients, saliency_mask
 from residue.errors import DataError
-from residue.experiments.relearning.attack import curve_steps
+from residue.experiments.relearning.jobs import curve_steps
 from residue.experiments.relearning.data import AUX_SETS, Images, aux_set, split_forget, without_class
 from residue.experiments.relearning.metrics import kid, polynomial_mmd2, retained_accuracy, unlearning_accuracy
 
@@ -107,7 +107,7 @@ def test_dimra_refuses_a_set_with_the_forget_class():
 
 def test_dimra_training_data_excludes_forget_class(monkeypatch):
     """The DiMRA job hands train_denoiser only aux data: capture what it receives."""
-    from residue.experiments.relearning import attack
+    from residue.experiments.relearning import jobs
 
     seen = {}
 
@@ -115,10 +115,10 @@ def test_dimra_training_data_excludes_forget_class(monkeypatch):
         seen["c"] = c
         raise StopIteration
 
-    monkeypatch.setattr(attack, "train_denoiser", fake_train)
-    monkeypatch.setattr(attack, "images", lambda spec: fake_images())
-    monkeypatch.setattr(attack, "load_model", lambda m, p, d: m)
-    monkeypatch.setattr(attack, "load_torch", lambda p: {"x": torch.rand(4, 1, 8, 8), "y": torch.tensor([0, 2, 3, 0])})
+    monkeypatch.setattr(jobs, "train_denoiser", fake_train)
+    monkeypatch.setattr(jobs, "images", lambda spec: fake_images())
+    monkeypatch.setattr(jobs, "load_model", lambda m, p, d: m)
+    monkeypatch.setattr(jobs, "load_torch", lambda p: {"x": torch.rand(4, 1, 8, 8), "y": torch.tensor([0, 2, 3, 0])})
 
     class FakeEval:
         num_classes = 10
@@ -126,14 +126,14 @@ def test_dimra_training_data_excludes_forget_class(monkeypatch):
         def ua(self, model, n, seed):
             return 1.0, None
 
-    monkeypatch.setattr(attack.Evaluator, "create", classmethod(lambda cls, *a: FakeEval()))
+    monkeypatch.setattr(jobs.Evaluator, "create", classmethod(lambda cls, *a: FakeEval()))
     for aux in sorted(AUX_SETS):
         spec = {"dataset": "fashion_mnist", "resolution": 8, "forget_class": 1, "diffusion": {}, "unet": {"block_out_channels": [8]},
                 "eval": {}, "aux": [aux], "seeds": [0], "name": "x", "dimra": {"opt": {"steps": 3}}}
         ctx = type("Ctx", (), {"spec": spec, "inputs": {"unlearned": ["m"], "replay": ["r"], "classifier": ["c"]},
                                "output_files": {"samples": ["s"]}, "device": torch.device("cpu"), "meter": None})()
         with pytest.raises(StopIteration):
-            attack.dimra(ctx)
+            jobs.dimra(ctx)
         assert len(seen["c"]) > 0 and not (seen["c"] == 1).any()
 
 

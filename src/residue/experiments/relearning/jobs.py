@@ -32,7 +32,7 @@ from ...registries import DIFFUSION_UNLEARNING, JOBS
 from ...seeding import derive, seed_everything
 from .data import aux_set, images, split_forget
 from .evaluate import Evaluator, build_unet, load_model
-from .models import timed
+from .shared import timed
 from .spec import JobSpec
 
 
