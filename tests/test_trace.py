@@ -25,7 +25,8 @@ def _repo(tmp_path):
     write("results/e/claims.json", [{"id": "e.c", "claim": "c", "value": 1.0, "ci95": [0.9, 1.1], "n": 3, "unit": "seed",
                                      "criterion": "> 0", "holds": True, "untestable_reason": None, "config": "default",
                                      "commit": head[:12]}])
-    run = {"git_commit": head, "git_dirty": False, "config_sha256": "x", "mlflow_run_id": "r1"}
+    machine = {"cpu": "AMD EPYC", "cpu_kernels": "AVX2", "accelerator": "none", "native_bf16": False, "torch": "2.13.0", "threads": 2}
+    run = {"git_commit": head, "git_dirty": False, "config_sha256": "x", "mlflow_run_id": "r1", "machine": machine}
     for seed in (0, 1):
         write(f"results/e/seed={seed}/metrics.json", {"job": "e.train", "data": {"digits": MD5}})
         write(f"results/e/seed={seed}/run.json", run)
@@ -44,6 +45,7 @@ def test_an_intact_chain_passes_and_each_broken_link_is_named(tmp_path, monkeypa
     assert ok, lines
     assert lines[-1] == "  all 2 metrics.json files: one commit, clean"
     assert any("data/digits: DVC" in ln for ln in lines) and any("MLflow: FINISHED, 0 params, rule e_train" in ln for ln in lines)
+    assert any("machine: AMD EPYC (AVX2 kernels), accelerator none, native bf16 False" in ln for ln in lines)
     monkeypatch.chdir(root)
     assert main(["trace", "results/e/seed=0/metrics.json"]) == 0
     capsys.readouterr()

@@ -44,6 +44,34 @@ def pick(configured: str = "auto"):
     return device
 
 
+def machine() -> dict[str, str | int]:
+    """What made a number besides code, config and data: the CPU (its model and the kernel set torch
+    dispatches to, e.g. AVX2, AVX512, AMX), the accelerator torch sees, torch's version and threads.
+    ``native_bf16`` is what ``precision: auto`` reads (bf16 where true, fp32 elsewhere).  Two CPUs
+    with different kernel sets sum in different orders, so results are bit-identical only between
+    machines of the same kind (benchmarks/README.md, "Across machines")."""
+    import platform
+
+    import torch
+
+    from .precision import bf16_is_fast
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), cpu)
+    except OSError:
+        pass
+    return {
+        "cpu": cpu,
+        "cpu_kernels": torch.backends.cpu.get_cpu_capability(),
+        "accelerator": torch.cuda.get_device_name() if torch.cuda.is_available() else "none",
+        "native_bf16": bf16_is_fast("cuda" if torch.cuda.is_available() else "cpu"),
+        "torch": torch.__version__,
+        "threads": torch.get_num_threads(),
+    }
+
+
 def set_threads(n: int) -> None:
     """Match torch's intra-op threads to the cores Snakemake gave the job."""
     import torch

@@ -17,7 +17,7 @@ from typing import Any, Callable
 
 from . import lineage
 from .compute import Meter
-from .device import pick, set_threads
+from .device import machine, pick, set_threads
 from .io import write_json, write_text
 from .registries import JOBS
 from .seeding import seed_everything
@@ -121,6 +121,7 @@ def _run_and_write(ctx: JobContext, fn: JobFn, experiment: str, run_json: Path |
             "git_diff_sha256": lineage.diff_sha256(),
             "config_sha256": lineage.config_sha256(),
             "compute": compute,
+            "machine": machine(),
         })
         write_json(out, {
             "job": ctx.name,

@@ -111,6 +111,9 @@ def trace_metrics(t: Trace, path: Path, depth: int, config_hash: str | None) -> 
         if md5 != locked:
             raise Broken(f"{rel}: data/{name} was {md5}, dvc.lock now says {locked}")
         t.say(depth + 1, f"data/{name}: DVC {md5} = dvc.lock")
+    if (m := run.get("machine")) is not None:
+        t.say(depth + 1, f"machine: {m['cpu']} ({m['cpu_kernels']} kernels), accelerator {m['accelerator']}, "
+                         f"native bf16 {m['native_bf16']}, torch {m['torch']}, {m['threads']} threads")
     t.say(depth + 1, f"MLflow: {mlflow_run(t.root, run['mlflow_run_id'])}")
     return commit
 
