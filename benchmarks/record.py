@@ -4,9 +4,10 @@
 
 ``TIME_FILE`` is what ``/usr/bin/time -v`` wrote for the run; ``OUT_DIR`` the profile's output
 folder (its ``mlruns.db`` gives every job's seconds, grouped by rule: where the time goes).
-Each entry records the commit, cores, wall and CPU seconds, peak RSS, the load average when the
-run started (a busy machine inflates wall time), the number of jobs, the ten slowest rules and
-the jobs and job seconds of each experiment.
+Each entry records the commit (of ``OUT_DIR``'s checkout when it has one), the machine (CPU and
+torch's kernel set: timings and numbers both depend on it), cores, wall and CPU seconds, peak RSS,
+the load average when the run started (a busy machine inflates wall time), the number of jobs, the
+ten slowest rules and the jobs and job seconds of each experiment.
 An entry of the same name and commit replaces the old one.  ``benchmarks/run.sh`` calls this
 after each timed run; ``--table`` only rewrites the README's generated section.
 """
@@ -64,11 +65,13 @@ def experiments(db: Path) -> dict[str, dict]:
 
 
 def table(entries: list[dict]) -> str:
-    lines = ["| run | commit | cores | load at start | jobs | wall | CPU (user + sys) | peak RSS | slowest rules (s) |",
-             "|---|---|---|---|---|---|---|---|---|"]
+    lines = ["| run | commit | machine | cores | load at start | jobs | wall | CPU (user + sys) | peak RSS | slowest rules (s) |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for e in entries:
         slow = ", ".join(f"{r['rule']} {r['seconds']:.0f}" for r in e["slowest_rules"][:3])
-        lines.append(f"| {e['name']} | `{e['commit'][:7]}` | {e['cores']} | {e['load_at_start']} | {e['jobs']} | "
+        m = e.get("machine")
+        where = f"{m['cpu']} ({m['cpu_kernels']})" if m else "not recorded"
+        lines.append(f"| {e['name']} | `{e['commit'][:7]}` | {where} | {e['cores']} | {e['load_at_start']} | {e['jobs']} | "
                      f"{e['wall_s'] / 60:.1f} min | {e['user_s']:.0f} + {e['sys_s']:.0f} s | {e['peak_rss_mb']} MB | {slow} |")
     return "\n".join(lines)
 
@@ -91,9 +94,13 @@ def main() -> None:
     args = ap.parse_args()
     entries = json.loads(RESULTS.read_text()) if RESULTS.exists() else []
     if not args.table:
-        commit = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, cwd=HERE).stdout.strip()
+        from residue.device import machine
+
+        git = ["git", "rev-parse", "HEAD"]
+        commit = (subprocess.run(git, capture_output=True, text=True, cwd=args.out_dir).stdout.strip()
+                  or subprocess.run(git, capture_output=True, text=True, cwd=HERE).stdout.strip())
         jobs, slowest = rules(args.out_dir / "mlruns.db")
-        entry = {"name": args.name, "commit": commit, "cores": args.cores, "load_at_start": args.load,
+        entry = {"name": args.name, "commit": commit, "machine": machine(), "cores": args.cores, "load_at_start": args.load,
                  **parse_time(args.time_file), "jobs": jobs, "slowest_rules": slowest,
                  "experiments": experiments(args.out_dir / "mlruns.db")}
         entries = [e for e in entries if (e["name"], e["commit"]) != (args.name, commit)] + [entry]
