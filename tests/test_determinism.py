@@ -27,7 +27,8 @@ def test_same_seeds_give_identical_metrics(in_tmp):
     assert (in_tmp / "r/a/metrics.json").read_bytes() == (in_tmp / "r/b/metrics.json").read_bytes()
 
 
-def test_kill_9_mid_run_then_rerun_gives_the_same_numbers(in_tmp):
+def test_kill_9_mid_run_then_rerun_gives_the_same_numbers(in_tmp, monkeypatch):
+    monkeypatch.setenv("RESIDUE_CHECKPOINT_SECONDS", "0")  # a checkpoint at the first epoch end, to kill after
     assert job("r/clean/metrics.json", in_tmp).returncode == 0
     proc = subprocess.Popen(command("r/killed/metrics.json"), cwd=in_tmp, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     ckpt = in_tmp / ".work/r/killed/train.ckpt"

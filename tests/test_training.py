@@ -54,7 +54,8 @@ def test_zero_budget_leaves_the_model_unchanged():
     assert same(before, after)
 
 
-def test_resume_from_checkpoint_gives_identical_parameters(tmp_path):
+def test_resume_from_checkpoint_gives_identical_parameters(tmp_path, monkeypatch):
+    monkeypatch.setenv("RESIDUE_CHECKPOINT_SECONDS", "0")  # a checkpoint at every epoch end
     ckpt = tmp_path / "ckpt.pt"
     full = trained(TrainSpec(epochs=4, batch_size=20, lr=0.1, schedule="cosine"))
     # "interrupted" after 2 epochs: the checkpoint holds epoch 2 of a 4-epoch cosine run
@@ -63,3 +64,18 @@ def test_resume_from_checkpoint_gives_identical_parameters(tmp_path):
     resumed = trained(TrainSpec(epochs=4, batch_size=20, lr=0.1, schedule="cosine"), checkpoint=ckpt, meter=meter)
     assert same(full, resumed)
     assert meter.grad_evals == 800
+
+
+def test_checkpoints_are_spaced_in_time_and_do_not_change_the_numbers(tmp_path, monkeypatch):
+    import residue.training.loop as loop
+
+    saves = []
+    monkeypatch.setattr(loop, "save_torch", lambda path, obj: saves.append(obj["epoch"]))
+    spec = TrainSpec(epochs=6, batch_size=20, lr=0.1, schedule="cosine")
+    monkeypatch.setenv("RESIDUE_CHECKPOINT_SECONDS", "0")
+    every_epoch = trained(spec, checkpoint=tmp_path / "a.pt")
+    assert saves == [1, 2, 3, 4, 5, 6]
+    saves.clear()
+    monkeypatch.setenv("RESIDUE_CHECKPOINT_SECONDS", "3600")
+    spaced = trained(spec, checkpoint=tmp_path / "b.pt")
+    assert saves == [] and same(every_epoch, spaced)

@@ -3,13 +3,18 @@
 Data are in-memory tensors (our datasets fit in memory), so an epoch is a seeded permutation of
 indices rather than a DataLoader: cheaper on 2 cores and exactly reproducible.  With a
 ``checkpoint`` path the loop saves model, optimizer, scheduler and shuffling-generator state at
-the end of each epoch (atomically), and a later call with the same path resumes from there and
-finishes with the same numbers as an uninterrupted run.
+the end of an epoch (atomically), and a later call with the same path resumes from there and
+finishes with the same numbers as an uninterrupted run.  It saves at the first epoch end at least
+``RESIDUE_CHECKPOINT_SECONDS`` (default 10) after the start or the last save: a kill loses at most
+that much work plus an epoch, and a run of thousands of one-step epochs (P1's full-batch convex
+victims) no longer writes a checkpoint per step (that cost such a run +43% CPU and +144% wall
+time: ``benchmarks/checkpoints.py``).  Where it saves never changes the numbers.
 """
 
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -126,6 +131,7 @@ def fit(
         start = state["epoch"]
 
     bar = tqdm(total=total, initial=start * (total // max(spec.epochs, 1)), desc=desc, disable=not progress_enabled(), leave=False)
+    every, saved_at = checkpoint_seconds(), time.monotonic()
     for epoch in range(start, spec.epochs):
         model.train()
         order = torch.randperm(len(y), generator=gen)
@@ -153,7 +159,8 @@ def fit(
             hist.test_acc.append(accuracy(model, *eval_data))
         if seen < len(y):  # budget exhausted mid-epoch: nothing to resume from
             break
-        if checkpoint:
+        if checkpoint and time.monotonic() - saved_at >= every:
+            saved_at = time.monotonic()
             save_torch(
                 checkpoint,
                 {
@@ -168,6 +175,11 @@ def fit(
             )
     bar.close()
     return hist
+
+
+def checkpoint_seconds() -> float:
+    """Seconds between checkpoints (``RESIDUE_CHECKPOINT_SECONDS``; 0 = every epoch)."""
+    return float(os.environ.get("RESIDUE_CHECKPOINT_SECONDS", "10"))
 
 
 @torch.no_grad()
