@@ -2,8 +2,8 @@
 
     python benchmarks/precision.py [--threads 1] [--steps 30] [--json out.json]
 
-For the repository's models at the batch sizes the default profile trains them with, one SGD step
-(forward, backward, update) is timed in four variants: fp32, fp32 + channels_last, bf16 autocast,
+For the repository's models at the batch sizes the default profile trains them with (the
+classifiers and P3's and P4's diffusion UNets), one SGD step (forward, backward, update) is timed in four variants: fp32, fp32 + channels_last, bf16 autocast,
 bf16 autocast + channels_last (the layout only matters for convolutions).  Each variant's median
 over ``--steps`` steps (after 5 warm-up steps) is printed with its achieved GFLOP/s (FLOPs counted
 by ``torch.utils.flop_counter``), next to the measured peak of this machine: the median of a
@@ -22,14 +22,40 @@ import torch
 import torch.nn.functional as F
 from torch.utils.flop_counter import FlopCounterMode
 
+from residue.diffusion.models import ClassConditionalUNet
+from residue.diffusion.text import TextConditionalUNet, TextUNetSpec
 from residue.models import build
-from residue.precision import autocast
+from residue.precision import autocast, bf16_is_fast
 
-CASES = {  # name: (model, model kwargs, input shape, batch size) as the default profile trains them
-    "baselines cnn": ("cnn", {}, (1, 28, 28), 128),
-    "P2 neural cnn": ("cnn", {"width": 8, "hidden": 32}, (1, 28, 28), 64),
-    "P1 mlp": ("mlp", {}, (1, 28, 28), 128),
-    "baselines logreg": ("logreg", {}, (1, 8, 8), 64),
+def classifier(name: str, kwargs: dict, shape: tuple, batch: int):
+    """A classifier of ``residue.models`` and its cross-entropy step."""
+    def make():
+        model = build(name, shape, 10, **kwargs)
+        x, y = torch.randn(batch, *shape), torch.randint(0, 10, (batch,))
+        return model, x, lambda m, x: F.cross_entropy(m(x), y)
+    return make
+
+
+def denoiser(factory, shape: tuple, batch: int, cond):
+    """A diffusion UNet and its noise-prediction step (inputs of the right shapes; values do not
+    change the time of a step)."""
+    def make():
+        model = factory()
+        x, t, c = torch.randn(batch, *shape), torch.randint(0, 1000, (batch,)), cond(batch)
+        return model, x, lambda m, x: F.mse_loss(m(x, t, c).float(), x)
+    return make
+
+
+P3_UNET = TextUNetSpec(block_out_channels=(16, 32), cross_attention_dim=64, attention_head_dim=16)
+CASES = {  # as the default profile trains them (config/default.yaml)
+    "baselines cnn": classifier("cnn", {}, (1, 28, 28), 128),
+    "P2 neural cnn": classifier("cnn", {"width": 8, "hidden": 32}, (1, 28, 28), 64),
+    "P1 mlp": classifier("mlp", {}, (1, 28, 28), 128),
+    "baselines logreg": classifier("logreg", {}, (1, 8, 8), 64),
+    "P4 class UNet": denoiser(lambda: ClassConditionalUNet(10, 16, 1, (16, 32), 1), (1, 16, 16), 64,
+                              lambda b: torch.randint(0, 10, (b,))),
+    "P3 text UNet": denoiser(lambda: TextConditionalUNet(64, P3_UNET), (3, 32, 32), 32,
+                             lambda b: torch.randint(2, 64, (b, P3_UNET.max_len))),
 }
 VARIANTS = {"fp32": ("fp32", False), "fp32+CL": ("fp32", True), "bf16": ("bf16", False), "bf16+CL": ("bf16", True)}
 
@@ -45,10 +71,9 @@ def peak(dtype: torch.dtype, reps: int = 20) -> float:
     return 2 * 1024**3 / statistics.median(times[3:]) / 1e9
 
 
-def stepper(model_name, kwargs, shape, batch, precision, channels_last):
+def stepper(make, precision, channels_last):
     torch.manual_seed(0)
-    model = build(model_name, shape, 10, **kwargs)
-    x, y = torch.randn(batch, *shape), torch.randint(0, 10, (batch,))
+    model, x, loss_fn = make()
     if channels_last:
         model.to(memory_format=torch.channels_last)
         x = x.contiguous(memory_format=torch.channels_last)
@@ -57,7 +82,7 @@ def stepper(model_name, kwargs, shape, batch, precision, channels_last):
 
     def step():
         with autocast(precision, device):
-            loss = F.cross_entropy(model(x), y)
+            loss = loss_fn(model, x)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
@@ -77,8 +102,8 @@ def main() -> None:
     peaks = {"fp32": peak(torch.float32), "bf16": peak(torch.bfloat16)}
     print(f"threads {args.threads}; 1024^2 matmul peak: fp32 {peaks['fp32']:.0f} GFLOP/s, bf16 {peaks['bf16']:.0f} GFLOP/s")
     rows = []
-    for case, (name, kw, shape, batch) in CASES.items():
-        steps = {v: stepper(name, kw, shape, batch, *spec) for v, spec in VARIANTS.items()}
+    for case, make in CASES.items():
+        steps = {v: stepper(make, *spec) for v, spec in VARIANTS.items()}
         times = {v: [] for v in VARIANTS}
         for i in range(args.steps + 5):
             for v, (step, _) in steps.items():
@@ -92,8 +117,9 @@ def main() -> None:
             gflops = steps[v][1] / (ms / 1e3) / 1e9
             rows.append({"case": case, "variant": v, "ms_per_step": ms, "speedup": base * 1e3 / ms,
                          "gflops": gflops, "share_of_peak": gflops / peaks[precision]})
-            print(f"{case:17s} {v:8s} {ms:8.1f} ms/step  x{base * 1e3 / ms:4.2f}  {gflops:6.1f} GFLOP/s"
-                  f"  ({100 * gflops / peaks[precision]:.0f}% of the {precision} peak)")
+            share = (f"{100 * gflops / peaks[precision]:.0f}% of the {precision} peak"
+                     if precision == "fp32" or bf16_is_fast("cpu") else "bf16 emulated: no peak to compare")
+            print(f"{case:17s} {v:8s} {ms:8.1f} ms/step  x{base * 1e3 / ms:4.2f}  {gflops:6.1f} GFLOP/s  ({share})")
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"threads": args.threads, "peak_gflops": peaks, "rows": rows}, f, indent=1)
