@@ -23,6 +23,7 @@ from ..compute import Meter
 from ..errors import ConfigError
 from ..io import resume_state, save_torch
 from ..seeding import generator
+from ..training.gather import rows
 from ..training.optimizers import SCHEDULES
 from .loss import simple_loss
 from .schedule import DiffusionSpec, ddpm_scheduler
@@ -151,7 +152,7 @@ def train_denoiser(
 
     def step_loss(step: int, gen: torch.Generator):
         idx = minibatch(len(x0), opt.batch_size, gen)
-        xb, cb = x0[idx].to(device), cond[idx].to(device)
+        xb, cb = rows(idx, x0, cond, device=device)
         return simple_loss(model, xb, cb, scheduler, gen, cond_drop=spec.cond_drop).mean(), len(idx)
 
     return run_steps(model, step_loss, opt, seed, meter, **kwargs)

@@ -27,6 +27,7 @@ from ..io import resume_state, save_torch
 from ..precision import autocast
 from ..registries import OPTIMIZERS
 from ..seeding import generator
+from .gather import rows
 from .optimizers import SCHEDULES
 
 LossFn = Callable[[torch.nn.Module, torch.Tensor, torch.Tensor], torch.Tensor]
@@ -139,7 +140,7 @@ def fit(
         for idx in order.split(spec.batch_size):
             if not meter.affordable(len(idx)):
                 break
-            xb, yb = x[idx].to(device), y[idx].to(device)
+            xb, yb = rows(idx, x, y, device=device)
             if xb.dim() == 4:
                 xb = xb.contiguous(memory_format=layout)
             with autocast(spec.precision, device):

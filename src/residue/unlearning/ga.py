@@ -14,6 +14,7 @@ import torch.nn.functional as F
 from ..registries import UNLEARNING
 from ..seeding import generator
 from ..training import predict
+from ..training.gather import rows
 from .base import Cycle, Steps
 
 
@@ -35,4 +36,5 @@ def ga(model, retain, forget, seed, meter, lr=0.001, batch_size=32, momentum=0.0
             break
         model.train()
         b = next(idx)
-        steps.take(-F.cross_entropy(model(x[b].to(device)), y[b].to(device)), idx.size)
+        xb, yb = rows(b, x, y, device=device)
+        steps.take(-F.cross_entropy(model(xb), yb), idx.size)

@@ -11,6 +11,7 @@ import torch.nn.functional as F
 
 from ..registries import UNLEARNING
 from ..seeding import generator
+from ..training.gather import rows
 from .base import Cycle, Steps
 
 
@@ -31,6 +32,5 @@ def neggrad_plus(model, retain, forget, seed, meter, lr=0.01, batch_size=128, mo
     model.train()
     for _ in range(meter.budget // cost):
         r, f = next(r_idx), next(f_idx)
-        rb = retain[0][r].to(device), retain[1][r].to(device)
-        fb = forget[0][f].to(device), forget[1][f].to(device)
+        rb, fb = rows(r, *retain, device=device), rows(f, *forget, device=device)
         steps.take(neggrad_plus_loss(model, rb, fb, beta), cost)

@@ -19,6 +19,7 @@ import torch.nn.functional as F
 
 from ..registries import UNLEARNING
 from ..seeding import generator
+from ..training.gather import rows
 from .base import Cycle, Steps
 
 
@@ -64,7 +65,7 @@ def scrub(model, retain, forget, seed, meter, lr=0.01, batch_size=128, momentum=
     for label in labels:
         (x, y), cycle = cycles[label]
         idx = next(cycle)
-        xb, yb = x[idx].to(device), y[idx].to(device)
+        xb, yb = rows(idx, x, y, device=device)
         logits = model(xb)
         kl = kl_teacher_student(teacher, logits, xb, T)
         loss = -kl if label == "max" else alpha * kl + gamma * F.cross_entropy(logits, yb)

@@ -17,6 +17,7 @@ from typing import Callable
 import torch
 from torch import nn
 
+from ...training.gather import rows
 from ..schedule import DiffusionSpec, ddpm_scheduler
 from ..train import minibatch
 
@@ -46,7 +47,7 @@ class UnlearnTask:
     def batch(self, data: tuple[torch.Tensor, torch.Tensor], size: int, gen: torch.Generator):
         """A random minibatch of ``data`` (images, conditions) on the model's device."""
         idx = minibatch(len(data[1]), size, gen)
-        return data[0][idx].to(self.device), data[1][idx].to(self.device)
+        return rows(idx, *data, device=self.device)
 
 
 def other_classes(cond: torch.Tensor, num_classes: int, gen: torch.Generator) -> torch.Tensor:
