@@ -8,6 +8,7 @@
 # It runs in a temporary copy of the repository, so your results/ and mlruns.db are untouched.
 # EXPERIMENTS="poison_unlearning camouflage" times only those experiments' share of each profile;
 # KEEP=1 keeps the temporary copy (its path is printed) to read the results the timed run made.
+# Jobs fork from one warm interpreter as under `make reproduce`; FORKSERVER=0 times one process per job.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=$root/benchmarks/out
@@ -30,11 +31,13 @@ if [ -n "${EXPERIMENTS:-}" ]; then
   only=(--config "experiments=[$(printf '"%s",' $EXPERIMENTS | sed 's/,$//')]")
 fi
 tag=${EXPERIMENTS:+-${EXPERIMENTS// /+}}
+forked=()
+if [ "${FORKSERVER:-1}" = 1 ]; then forked=(python -m residue forkserver --); else tag=$tag-unforked; fi
 for profile in ${PROFILES:-smoke default}; do
   dir=$( [ "$profile" = default ] && echo . || echo "out/$profile" )
   python -m residue clean "$profile" > /dev/null
-  timed "$profile$tag" "$dir" snakemake --profile profiles/local --cores "${CORES:-2}" --configfile "config/$profile.yaml" "${only[@]}"
-  timed "$profile$tag-noop" "$dir" snakemake --profile profiles/local --cores "${CORES:-2}" --configfile "config/$profile.yaml" "${only[@]}"
+  timed "$profile$tag" "$dir" "${forked[@]}" snakemake --profile profiles/local --cores "${CORES:-2}" --configfile "config/$profile.yaml" "${only[@]}"
+  timed "$profile$tag-noop" "$dir" "${forked[@]}" snakemake --profile profiles/local --cores "${CORES:-2}" --configfile "config/$profile.yaml" "${only[@]}"
 done
 if [ -z "${EXPERIMENTS:-}" ]; then
   python "$root/benchmarks/loop_overhead.py" | tee "$out/loop_overhead.txt"

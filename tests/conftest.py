@@ -65,14 +65,16 @@ def repo(tmp_path_factory):
     return dst
 
 
-def snakemake(repo: Path, *args: str, timeout: int = 900):
-    return run(["snakemake", "--profile", "profiles/local", "--cores", "2", "--configfile", "config/smoke.yaml", *args], cwd=repo, timeout=timeout)
+def snakemake(repo: Path, *args: str, timeout: int = 900, forked: bool = False):
+    """Snakemake on the smoke profile; ``forked``: under the forkserver, as ``make reproduce`` runs it."""
+    cmd = ["snakemake", "--profile", "profiles/local", "--cores", "2", "--configfile", "config/smoke.yaml", *args]
+    return run([sys.executable, "-m", "residue", "forkserver", "--", *cmd] if forked else cmd, cwd=repo, timeout=timeout)
 
 
 @pytest.fixture(scope="session")
 def smoke_run(repo):
     """The repository copy after the smoke run (commands run here)."""
-    out = snakemake(repo)
+    out = snakemake(repo, forked=True)
     assert out.returncode == 0, out.stderr[-4000:]
     return repo
 

@@ -7,6 +7,7 @@
     python -m residue preflight config/default.yaml --data --unlock       # before `make reproduce`
     python -m residue trace CLAIM_ID                                      # a number to its origin
     python -m residue mlflow-store restore                                # committed runs → mlruns.db
+    python -m residue forkserver -- snakemake …                           # jobs forked warm (make reproduce)
 
 Errors a user can fix (:class:`residue.errors.ResidueError`) print one line and exit 2.
 """
@@ -15,9 +16,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
+from . import forkserver
 from .errors import ResidueError
 
 
@@ -120,6 +123,10 @@ def _last_error(args: argparse.Namespace) -> None:
             return
 
 
+def _forkserver(args: argparse.Namespace) -> None:
+    raise SystemExit(forkserver.serve(args.command[1:] if args.command[:1] == ["--"] else args.command))
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m residue", description=__doc__.splitlines()[0])
     sub = p.add_subparsers(dest="command", required=True)
@@ -163,10 +170,17 @@ def parser() -> argparse.ArgumentParser:
     last.add_argument("--since", default=".snakemake/run-start", help="only logs newer than this file")
     last.add_argument("--logs", default="logs")
     last.set_defaults(fn=_last_error)
+    fs = sub.add_parser("forkserver", help="run a command (Snakemake) whose `job` calls fork from one warm interpreter")
+    fs.add_argument("command", nargs=argparse.REMAINDER, help="-- and the command, e.g. -- snakemake --cores 2")
+    fs.set_defaults(fn=_forkserver)
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["job"] and os.environ.get(forkserver.ENV):
+        if (status := forkserver.submit(argv)) is not None:
+            return status
     args = parser().parse_args(argv)
     try:
         args.fn(args)

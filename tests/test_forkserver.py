@@ -1,0 +1,85 @@
+"""Jobs forked from a warm interpreter (``python -m residue forkserver -- CMD``) behave as jobs run
+in their own process: same bytes, same exit status and error line, and a killed client takes its
+job along."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+SPEC = {"dataset": "digits", "model": "logreg", "seed": 3, "device": "cpu", "train": {"epochs": 2, "batch_size": 64, "lr": 0.1}}
+
+
+def job(out: str, spec: dict = SPEC) -> list[str]:
+    return [sys.executable, "-m", "residue", "job", "baselines.train", "--spec", json.dumps(spec), "--output", f"metrics={out}"]
+
+
+def served(cwd: Path, script: str, timeout: float = 300) -> subprocess.CompletedProcess:
+    """Run the shell ``script`` under a forkserver in ``cwd`` (jobs in it are forked)."""
+    return subprocess.run([sys.executable, "-m", "residue", "forkserver", "--", "sh", "-c", script],
+                          cwd=cwd, capture_output=True, text=True, timeout=timeout)
+
+
+def test_a_forked_job_writes_the_bytes_a_fresh_process_writes(in_tmp):
+    direct = subprocess.run(job("direct/metrics.json"), cwd=in_tmp, capture_output=True, text=True)
+    assert direct.returncode == 0, direct.stderr
+    cmd = " ".join(f"'{a}'" for a in job("forked/metrics.json"))
+    forked = served(in_tmp, f"{cmd} > forked.log 2>&1; echo status $?")
+    assert forked.returncode == 0 and forked.stdout.strip() == "status 0", (forked.stdout, forked.stderr)
+    assert (in_tmp / "forked/metrics.json").read_bytes() == (in_tmp / "direct/metrics.json").read_bytes()
+    runs = [json.loads((in_tmp / d / "run.json").read_text()) for d in ("direct", "forked")]
+    assert runs[0]["mlflow_run_id"] != runs[1]["mlflow_run_id"]  # two MLflow runs, one per job
+
+
+def test_exit_status_and_error_line_pass_through_and_the_server_returns_its_command_status(in_tmp):
+    bad = " ".join(f"'{a}'" for a in job("x/metrics.json", {**SPEC, "model": "nope"}))
+    r = served(in_tmp, f"{bad} 2> err.log; echo status $?; exit 3")
+    assert r.stdout.strip() == "status 2" and r.returncode == 3
+    assert (in_tmp / "err.log").read_text().strip().splitlines()[-1].startswith("error: ") and "unknown model 'nope'" in (in_tmp / "err.log").read_text()
+
+
+def test_a_client_with_another_hash_seed_runs_its_job_itself(in_tmp):
+    cmd = " ".join(f"'{a}'" for a in job("m/metrics.json"))
+    r = served(in_tmp, f"PYTHONHASHSEED=7 {cmd}; echo status $?")
+    assert r.stdout.strip() == "status 0" and (in_tmp / "m/metrics.json").exists()
+
+
+def children(pid: int) -> set[int]:
+    out = set()
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(line.split(":\t", 1) for line in status.read_text().splitlines() if ":\t" in line)
+        except OSError:
+            continue
+        if int(fields.get("PPid", "0")) == pid:
+            out.add(int(status.parent.name))
+    return out
+
+
+def test_a_killed_client_takes_its_forked_job_along(in_tmp):
+    server = subprocess.Popen([sys.executable, "-m", "residue", "forkserver", "--", "sh", "-c",
+                               'echo "$RESIDUE_FORKSERVER" > socket.txt; exec sleep 60'], cwd=in_tmp)
+    try:
+        deadline = time.monotonic() + 120
+        while not (in_tmp / "socket.txt").exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        env = {**os.environ, "RESIDUE_FORKSERVER": (in_tmp / "socket.txt").read_text().strip()}
+        before = children(server.pid)  # the command (sleep)
+        client = subprocess.Popen(job("slow/metrics.json", {**SPEC, "train": {**SPEC["train"], "epochs": 100000}}),
+                                  cwd=in_tmp, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        while not (forked := children(server.pid) - before) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert forked, "no job was forked"
+        client.send_signal(signal.SIGKILL)
+        client.wait()
+        while children(server.pid) & forked and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not children(server.pid) & forked, "the job outlived its client"
+    finally:
+        server.terminate()  # passed on to the command: the server ends with it
+        assert server.wait(timeout=60) != 0
