@@ -66,6 +66,12 @@ def preload() -> None:
         registry.names()
 
 
+def cuda_initialised() -> bool:
+    """A process that has set up CUDA cannot fork children that use it (preloading never does;
+    this guards the GPU path against a module that would)."""
+    return "torch" in sys.modules and sys.modules["torch"].cuda.is_initialized()
+
+
 # --- framing: a 4-byte length, then JSON --------------------------------------------------------
 
 def send(sock: socket.socket, message: dict, fds: list[int] = ()) -> None:
@@ -185,15 +191,15 @@ class Server:
             message, fds = receive(conn)
         except (OSError, ValueError):
             message, fds = None, []
-        if message is None or message.get("fingerprint") != self.fingerprint:
-            for fd in fds:
-                os.close(fd)
-            send(conn, {"refused": "the code or hash seed differ from the server's"}) if message else None
-            conn.close()
-            return
-        if not self.preloaded:
+        if message is not None and message.get("fingerprint") == self.fingerprint and not self.preloaded:
             preload()
             self.preloaded = True
+        if message is None or message.get("fingerprint") != self.fingerprint or cuda_initialised():
+            for fd in fds:
+                os.close(fd)
+            send(conn, {"refused": "the code, hash seed or CUDA state do not allow a fork"}) if message else None
+            conn.close()
+            return
         pid = os.fork()
         if pid == 0:
             inherited = [self.listener.fileno(), self.selector.fileno(), self.wake_r, self.wake_w, conn.fileno()]
@@ -252,6 +258,8 @@ def serve(command: list[str]) -> int:
     job forked for it have ended."""
     if not command:
         raise SystemExit("error: forkserver needs a command after --, e.g. -- snakemake --cores 2")
+    if not hasattr(socket, "AF_UNIX") or not hasattr(os, "fork"):  # not a POSIX system: no forking
+        return subprocess.run(command).returncode
     with tempfile.TemporaryDirectory(prefix="residue-forkserver-") as d:
         path = os.path.join(d, "socket")
         listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
