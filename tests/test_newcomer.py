@@ -363,7 +363,8 @@ def test_make_reproduce_clears_a_stale_lock_before_snakemake(tmp_path, monkeypat
     recipe = subprocess.run(["make", "-n", "-o", ".venv/.installed", "-o", "data", "reproduce"], cwd=ROOT,
                             capture_output=True, text=True, check=True).stdout.splitlines()
     pre = next(i for i, ln in enumerate(recipe) if "-m residue preflight config/default.yaml --data --unlock" in ln)
-    assert pre < next(i for i, ln in enumerate(recipe) if ln.startswith("snakemake "))
+    run = next(i for i, ln in enumerate(recipe) if "snakemake --profile" in ln)
+    assert pre < run and "-m residue forkserver -- snakemake" in recipe[run]  # jobs forked warm (FORKSERVER=1)
     locks = _locked(tmp_path / "out" / "smoke")  # the smoke profile's own Snakemake state
     monkeypatch.chdir(tmp_path)
     assert main(["preflight", str(ROOT / "config" / "smoke.yaml"), "--unlock"]) == 0
