@@ -77,7 +77,8 @@ def cuda_initialised() -> bool:
 def send(sock: socket.socket, message: dict, fds: list[int] = ()) -> None:
     data = json.dumps(message).encode()
     payload = struct.pack("!I", len(data)) + data
-    socket.send_fds(sock, [payload], list(fds)) if fds else sock.sendall(payload)
+    sent = socket.send_fds(sock, [payload], list(fds)) if fds else 0  # the descriptors go with the first bytes
+    sock.sendall(payload[sent:])
 
 
 def receive(sock: socket.socket) -> tuple[dict | None, list[int]]:
