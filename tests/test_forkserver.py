@@ -83,3 +83,25 @@ def test_a_killed_client_takes_its_forked_job_along(in_tmp):
     finally:
         server.terminate()  # passed on to the command: the server ends with it
         assert server.wait(timeout=60) != 0
+
+
+def test_a_forked_job_gets_the_thread_counts_of_its_environment():
+    """The server's BLAS and OpenMP read its own environment when they loaded; a child takes the
+    counts of the job's environment (Snakemake sets them to the rule's threads), as a fresh
+    process with that environment would have them."""
+    import numpy  # noqa: F401  (loads OpenBLAS with this process's thread count)
+    import torch  # noqa: F401  (loads OpenMP)
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    from residue.forkserver import match_threads
+
+    r, w = os.pipe()
+    with threadpool_limits(limits=2):  # the server's counts, whatever this machine's
+        pid = os.fork()
+        if pid == 0:
+            match_threads({"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"})
+            os.write(w, json.dumps([i["num_threads"] for i in threadpool_info()]).encode())
+            os._exit(0)
+        os.waitpid(pid, 0)
+    counts = json.loads(os.read(r, 1 << 16))
+    assert counts and set(counts) == {1}, counts

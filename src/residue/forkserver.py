@@ -15,8 +15,12 @@ What keeps a forked job equal to a fresh process:
 - the server imports modules and computes nothing, so a child starts from import-time state; it
   then seeds, sets its thread count and reads its environment exactly as a fresh process does;
 - the server is single-threaded (a ``selectors`` loop), so ``fork`` never copies a held lock;
-- a request whose code or hash seed differ from the server's (a file under ``src/residue`` edited
-  during the run, another ``PYTHONHASHSEED``) is refused and the client runs the job itself;
+- the libraries the server loaded read their thread counts from its environment when they
+  started; a child sets them from the job's (``OMP_NUM_THREADS``, ``OPENBLAS_NUM_THREADS``, …, which
+  Snakemake sets to the rule's threads) as a fresh process would have read them (threadpoolctl);
+- a request whose code or import-time settings differ from the server's (a file under
+  ``src/residue`` edited during the run, another ``PYTHONHASHSEED``, ``TORCH_*``, ``MKL_*``, …)
+  is refused and the client runs the job itself;
 - a job's CPU time and memory stay in the accounting of whoever runs the server (``make``), since
   the server waits for its children and CMD.
 
@@ -44,11 +48,36 @@ SOURCE = Path(__file__).resolve().parent
 MAX_FDS = 3  # stdin, stdout, stderr
 
 
+# Environment variables that libraries read once, when they load (a thread count is reapplied
+# per job instead: THREADS); the server's and a job's must agree.
+IMPORT_TIME = ("PYTHONHASHSEED", "TORCH_", "PYTORCH_", "HF_", "CUDA_", "MKL_", "KMP_", "OMP_", "OPENBLAS_", "GOTO_", "BLIS_")
+# What each threading library reads at load time for its thread count, the first set one winning.
+THREADS = {
+    "openblas": ("OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS"),
+    "mkl": ("MKL_NUM_THREADS", "OMP_NUM_THREADS"),
+    "blis": ("BLIS_NUM_THREADS", "OMP_NUM_THREADS"),
+    "openmp": ("OMP_NUM_THREADS",),
+}
+
+
 def fingerprint() -> str:
     """What a forked child must share with the server: the package's files (path, size, mtime)
-    and the hash seed."""
+    and the import-time settings of the environment."""
     files = sorted((str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in SOURCE.rglob("*.py"))
-    return json.dumps([files, os.environ.get("PYTHONHASHSEED")])
+    settings = sorted((k, v) for k, v in os.environ.items() if k.startswith(IMPORT_TIME) and not k.endswith("_NUM_THREADS"))
+    return json.dumps([files, settings])
+
+
+def match_threads(env: dict) -> None:
+    """Set the thread count of every threading library loaded here (BLAS, OpenMP) from ``env``,
+    as a process started with that environment reads it when it loads them: an unset variable
+    means one thread per CPU."""
+    from threadpoolctl import ThreadpoolController
+
+    loaded = ThreadpoolController()
+    for api, names in THREADS.items():
+        value = next((env[n] for n in names if env.get(n, "").strip().isdigit()), None)
+        loaded.select(internal_api=api).limit(limits=int(value) if value else os.cpu_count())
 
 
 def preload() -> None:
@@ -143,6 +172,7 @@ def child(argv: list[str], cwd: str, env: dict, fds: list[int], inherited: list[
     os.environ.clear()
     os.environ.update(env)
     os.environ.pop(ENV)
+    match_threads(env)
     sys.argv = [sys.executable, "-m", "residue", *argv]
     status = 1
     try:
