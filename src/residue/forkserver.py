@@ -1,14 +1,15 @@
 """Pipeline jobs forked from one warm interpreter instead of each starting Python anew.
 
-A job of the pipeline is a process (``python -m residue job …``) that Snakemake starts.  Before
-its first line of work it imports torch, torch's compiler stack (``torch.manual_seed`` and
+A job of the pipeline is a process (``python -m residue job …``) that Snakemake starts. Before its
+first line of work it imports torch, torch's compiler stack (``torch.manual_seed`` and
 ``torch.optim`` pull it in on first use), MLflow with its SQL store, SciPy, Matplotlib and the
-experiment's modules: 8.7 s per job on an AVX2 core, 65% of the smoke profile's job time
-(``benchmarks/forkserver.py``, ``benchmarks/README.md``).  ``python -m residue forkserver -- CMD …`` imports all of that
-once (at the first job request, so that a run with nothing to do pays nothing), runs CMD
-(Snakemake) with ``RESIDUE_FORKSERVER`` naming a Unix socket, and forks one child per job request.  The job command is unchanged: with the variable set it hands its
-argument list, working folder, environment and standard streams to the server and waits for its
-child's exit status; without it (Snakemake run directly) it runs in its own process as before.
+experiment's modules: 8.7 s per job on the 2-core development machine, 65% of the smoke profile's
+job time (``benchmarks/forkserver.py``, ``benchmarks/README.md``).
+``python -m residue forkserver -- CMD …`` imports all of that once (at the first job request, so
+that a run with nothing to do pays nothing), runs CMD (Snakemake) with ``RESIDUE_FORKSERVER``
+naming a Unix socket, and forks one child per job request. The job command is unchanged: with the variable set it hands its argument list,
+working folder, environment and standard streams to the server and waits for its child's exit
+status; without it (Snakemake run directly) it runs in its own process as before.
 
 What keeps a forked job equal to a fresh process:
 
