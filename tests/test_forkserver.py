@@ -69,19 +69,64 @@ def test_a_killed_client_takes_its_forked_job_along(in_tmp):
         while not (in_tmp / "socket.txt").exists() and time.monotonic() < deadline:
             time.sleep(0.2)
         env = {**os.environ, "RESIDUE_FORKSERVER": (in_tmp / "socket.txt").read_text().strip()}
+        # a first job makes the server import everything (its imports may start short-lived
+        # processes of their own), so that the next new child is the slow job
+        subprocess.run(job("warm/metrics.json"), cwd=in_tmp, env=env, check=True, capture_output=True)
         before = children(server.pid)  # the command (sleep)
         client = subprocess.Popen(job("slow/metrics.json", {**SPEC, "train": {**SPEC["train"], "epochs": 100000}}),
                                   cwd=in_tmp, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         while not (forked := children(server.pid) - before) and time.monotonic() < deadline:
             time.sleep(0.1)
         assert forked, "no job was forked"
+        time.sleep(1.0)
+        assert children(server.pid) & forked == forked, "the slow job ended by itself"
         client.send_signal(signal.SIGKILL)
         client.wait()
         while children(server.pid) & forked and time.monotonic() < deadline:
             time.sleep(0.1)
         assert not children(server.pid) & forked, "the job outlived its client"
+        assert not [p for p in forked if Path(f"/proc/{p}").exists()], "the job left the server but runs on"
     finally:
         server.terminate()  # passed on to the command: the server ends with it
+        assert server.wait(timeout=60) != 0
+
+
+def in_folder(folder: Path) -> set[int]:
+    """Processes whose working folder is ``folder``."""
+    out = set()
+    for cwd in Path("/proc").glob("[0-9]*/cwd"):
+        try:
+            if Path(os.readlink(cwd)) == folder:
+                out.add(int(cwd.parent.name))
+        except OSError:
+            continue
+    return out
+
+
+def test_a_client_killed_before_its_job_is_forked_leaves_nothing_running(in_tmp):
+    """The server's first request waits for its imports (seconds); a client killed meanwhile must
+    not leave a forked job behind (once, the server failed sending the pid and its job ran on)."""
+    server = subprocess.Popen([sys.executable, "-m", "residue", "forkserver", "--", "sh", "-c",
+                               'echo "$RESIDUE_FORKSERVER" > socket.txt; exec sleep 120'], cwd=in_tmp)
+    try:
+        deadline = time.monotonic() + 120
+        while not (in_tmp / "socket.txt").exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        env = {**os.environ, "RESIDUE_FORKSERVER": (in_tmp / "socket.txt").read_text().strip()}
+        client = subprocess.Popen(job("slow/metrics.json", {**SPEC, "train": {**SPEC["train"], "epochs": 100000}}),
+                                  cwd=in_tmp, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(1.0)  # the server is importing
+        client.send_signal(signal.SIGKILL)
+        client.wait()
+        # the server is alive and serves the next job once its imports are done
+        done = subprocess.run(job("after/metrics.json"), cwd=in_tmp, env=env, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0 and server.poll() is None, done.stderr[-2000:]
+        ours = {server.pid, os.getpid()}  # this test runs in in_tmp too
+        while len(in_folder(in_tmp) - ours) > 1 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert len(in_folder(in_tmp) - ours) == 1, "a job runs on after its client was killed"  # the command
+    finally:
+        server.terminate()
         assert server.wait(timeout=60) != 0
 
 

@@ -45,6 +45,7 @@ import traceback
 from pathlib import Path
 
 ENV = "RESIDUE_FORKSERVER"
+FORWARDED = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}  # what a client passes on to its job
 SOURCE = Path(__file__).resolve().parent
 MAX_FDS = 3  # stdin, stdout, stderr
 
@@ -148,7 +149,7 @@ def submit(argv: list[str]) -> int | None:
     if reply is None or "pid" not in reply:
         return None
     pid = reply["pid"]
-    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+    for sig in FORWARDED:
         signal.signal(sig, lambda s, _f: os.kill(pid, s))
     done, _ = receive(sock)
     return 1 if done is None else done["status"]
@@ -157,13 +158,14 @@ def submit(argv: list[str]) -> int | None:
 # --- server -------------------------------------------------------------------------------------
 
 def child(argv: list[str], cwd: str, env: dict, fds: list[int], inherited: list[int]) -> None:
-    """In the forked child: close the server's descriptors (``inherited``), become the client's
-    process (streams, folder, environment), run the command line as ``python -m residue`` would,
-    and exit with its status."""
+    """In the forked child (signals blocked): take a fresh process's signal handlers, close the
+    server's descriptors (``inherited``), become the client's process (streams, folder,
+    environment), run the command line as ``python -m residue`` would, and exit with its status."""
     signal.set_wakeup_fd(-1)
     for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGCHLD):
         signal.signal(sig, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, FORWARDED)
     for fd in inherited:
         os.close(fd)
     for target, fd in zip((0, 1, 2), fds):
@@ -232,6 +234,9 @@ class Server:
             send(conn, {"refused": "the code, hash seed or CUDA state do not allow a fork"}) if message else None
             conn.close()
             return
+        # Signals wait until the child has its own handlers (the server's would forward a SIGTERM
+        # meant for the job to Snakemake) and the parent has recorded the child.
+        signal.pthread_sigmask(signal.SIG_BLOCK, FORWARDED)
         pid = os.fork()
         if pid == 0:
             inherited = [self.listener.fileno(), self.selector.fileno(), self.wake_r, self.wake_w, conn.fileno()]
@@ -239,14 +244,20 @@ class Server:
         for fd in fds:
             os.close(fd)
         self.jobs[pid] = conn
-        send(conn, {"pid": pid})
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, FORWARDED)
+        try:
+            send(conn, {"pid": pid})
+        except OSError:  # the client went away while the server was busy (its first request imports)
+            self.client_gone(pid)
+            return
         self.selector.register(conn, selectors.EVENT_READ, lambda _k, pid=pid: self.client_gone(pid))
 
     def client_gone(self, pid: int) -> None:
         """The client's connection closed before its child ended: the client was killed."""
         conn = self.jobs.get(pid)
         if conn is not None:
-            self.selector.unregister(conn)
+            if conn in (key.fileobj for key in self.selector.get_map().values()):
+                self.selector.unregister(conn)
             os.kill(pid, signal.SIGTERM)
 
     def reap(self, _key) -> None:
@@ -278,10 +289,15 @@ class Server:
                 conn.close()
 
     def serve(self) -> int:
-        while self.status is None or self.jobs:
-            for key, _ in self.selector.select(timeout=1.0):
-                key.data(key)
-            self.reap(None)
+        try:
+            while self.status is None or self.jobs:
+                for key, _ in self.selector.select(timeout=1.0):
+                    key.data(key)
+                self.reap(None)
+        except BaseException:  # a server that fails leaves no job running unwatched
+            for pid in self.jobs:
+                os.kill(pid, signal.SIGTERM)
+            raise
         return self.status
 
 
