@@ -61,14 +61,20 @@ def children(pid: int) -> set[int]:
     return out
 
 
-def test_a_killed_client_takes_its_forked_job_along(in_tmp):
+def standing_server(cwd: Path) -> tuple[subprocess.Popen, dict]:
+    """A forkserver whose command just waits (2 minutes), and the environment that reaches it."""
     server = subprocess.Popen([sys.executable, "-m", "residue", "forkserver", "--", "sh", "-c",
-                               'echo "$RESIDUE_FORKSERVER" > socket.txt; exec sleep 60'], cwd=in_tmp)
+                               'echo "$RESIDUE_FORKSERVER" > socket.txt; exec sleep 120'], cwd=cwd)
+    deadline = time.monotonic() + 120
+    while not (cwd / "socket.txt").exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return server, {**os.environ, "RESIDUE_FORKSERVER": (cwd / "socket.txt").read_text().strip()}
+
+
+def test_a_killed_client_takes_its_forked_job_along(in_tmp):
+    server, env = standing_server(in_tmp)
     try:
         deadline = time.monotonic() + 120
-        while not (in_tmp / "socket.txt").exists() and time.monotonic() < deadline:
-            time.sleep(0.2)
-        env = {**os.environ, "RESIDUE_FORKSERVER": (in_tmp / "socket.txt").read_text().strip()}
         # a first job makes the server import everything (its imports may start short-lived
         # processes of their own), so that the next new child is the slow job
         subprocess.run(job("warm/metrics.json"), cwd=in_tmp, env=env, check=True, capture_output=True)
@@ -106,13 +112,9 @@ def in_folder(folder: Path) -> set[int]:
 def test_a_client_killed_before_its_job_is_forked_leaves_nothing_running(in_tmp):
     """The server's first request waits for its imports (seconds); a client killed meanwhile must
     not leave a forked job behind (once, the server failed sending the pid and its job ran on)."""
-    server = subprocess.Popen([sys.executable, "-m", "residue", "forkserver", "--", "sh", "-c",
-                               'echo "$RESIDUE_FORKSERVER" > socket.txt; exec sleep 120'], cwd=in_tmp)
+    server, env = standing_server(in_tmp)
     try:
         deadline = time.monotonic() + 120
-        while not (in_tmp / "socket.txt").exists() and time.monotonic() < deadline:
-            time.sleep(0.2)
-        env = {**os.environ, "RESIDUE_FORKSERVER": (in_tmp / "socket.txt").read_text().strip()}
         client = subprocess.Popen(job("slow/metrics.json", {**SPEC, "train": {**SPEC["train"], "epochs": 100000}}),
                                   cwd=in_tmp, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(1.0)  # the server is importing
