@@ -7,9 +7,10 @@ experiment's modules: 8.7 s per job on the 2-core development machine, 65% of th
 job time (``benchmarks/forkserver.py``, ``benchmarks/README.md``).
 ``python -m residue forkserver -- CMD …`` imports all of that once (at the first job request, so
 that a run with nothing to do pays nothing), runs CMD (Snakemake) with ``RESIDUE_FORKSERVER``
-naming a Unix socket, and forks one child per job request. The job command is unchanged: with the variable set it hands its argument list,
-working folder, environment and standard streams to the server and waits for its child's exit
-status; without it (Snakemake run directly) it runs in its own process as before.
+naming a Unix socket, and forks one child per job request. The job command is unchanged: with the
+variable set it hands its argument list, working folder, environment and standard streams to the
+server and waits for its child's exit status; without it (Snakemake run directly) it runs in its
+own process as before.
 
 What keeps a forked job equal to a fresh process:
 
@@ -231,7 +232,8 @@ class Server:
         if message is None or message.get("fingerprint") != self.fingerprint or cuda_initialised():
             for fd in fds:
                 os.close(fd)
-            send(conn, {"refused": "the code, hash seed or CUDA state do not allow a fork"}) if message else None
+            if message is not None:
+                send(conn, {"refused": "the code, import-time settings or CUDA state do not allow a fork"})
             conn.close()
             return
         # Signals wait until the child has its own handlers (the server's would forward a SIGTERM
@@ -256,9 +258,15 @@ class Server:
         """The client's connection closed before its child ended: the client was killed."""
         conn = self.jobs.get(pid)
         if conn is not None:
-            if conn in (key.fileobj for key in self.selector.get_map().values()):
-                self.selector.unregister(conn)
+            self.unwatch(conn)
             os.kill(pid, signal.SIGTERM)
+
+    def unwatch(self, conn: socket.socket) -> None:
+        """Stop watching a client's connection (it may never have been watched, or no longer is)."""
+        try:
+            self.selector.unregister(conn)
+        except KeyError:
+            pass
 
     def reap(self, _key) -> None:
         try:
@@ -274,18 +282,16 @@ class Server:
             if pid == 0:
                 return
             code = os.waitstatus_to_exitcode(wait_status)
+            status = code if code >= 0 else 128 - code  # killed by signal N: 128 + N, as a shell says
             if pid == self.command.pid:
                 self.command.returncode = code
-                self.status = code if code >= 0 else 128 - code
+                self.status = status
             elif (conn := self.jobs.pop(pid, None)) is not None:
+                self.unwatch(conn)
                 try:
-                    self.selector.unregister(conn)
-                except KeyError:
-                    pass  # already unregistered when its client went away
-                try:
-                    send(conn, {"status": code if code >= 0 else 128 - code})
+                    send(conn, {"status": status})
                 except OSError:
-                    pass
+                    pass  # the client is gone
                 conn.close()
 
     def serve(self) -> int:
