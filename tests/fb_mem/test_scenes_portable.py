@@ -27,8 +27,6 @@ def _scenes(monkeypatch, factor: float):
     return fs.make(SPEC, fm.train.x[:, 0], fm.train.y)
 
 
-@pytest.mark.xfail(strict=True, reason="the scenes truncate and threshold raw floats; the portable version changes the data "
-                   "and lands with the next regeneration of every committed result (benchmarks/README.md, 'Across machines')")
 @pytest.mark.parametrize("factor", [1 + 1e-12, 1 - 1e-12])
 def test_last_bit_differences_do_not_change_the_scenes(monkeypatch, factor):
     reference = _scenes(monkeypatch, 1.0)

@@ -35,6 +35,13 @@ COLOURS = {
     "white": (245, 245, 245), "purple": (160, 60, 200), "orange": (250, 140, 30), "cyan": (40, 220, 220),
 }
 GROUPS = ["generic", "verbatim", "foreground", "background"]
+# Every float the resizes produce is quantised before a decision (a mask threshold, a cast to uint8)
+# can read it: scikit-image's anti-aliasing builds its Gaussian with numpy's exp, whose last bit
+# differs between AVX-512 and AVX2 machines, so truncating or thresholding raw values gave two CPUs
+# two datasets.  Rounded to 6 decimals (intensities) or to the nearest integer (pixels), the values
+# sit far from every boundary compared with the ~1e-16 that separates two CPUs' results
+# (tests/fb_mem/test_scenes_portable.py perturbs them by 1e-12 and gets the same bytes).
+DECIMALS = 6
 
 
 @dataclass(frozen=True)
@@ -71,7 +78,7 @@ def _crop(photo: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     h, w = photo.shape[:2]
     side = int(rng.integers(min(h, w) // 4, min(h, w) // 2 + 1))
     y, x = int(rng.integers(0, h - side + 1)), int(rng.integers(0, w - side + 1))
-    return (resize(photo[y:y + side, x:x + side], (SIZE, SIZE), anti_aliasing=True) * 255).astype(np.uint8)
+    return np.rint(resize(photo[y:y + side, x:x + side], (SIZE, SIZE), anti_aliasing=True) * 255).astype(np.uint8)
 
 
 def _item(items: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, tuple]:
@@ -80,7 +87,7 @@ def _item(items: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.n
 
     idx = int(rng.integers(len(items)))
     side = int(rng.integers(18, 27))
-    small = resize(items[idx].astype(float) / 255, (side, side), anti_aliasing=True)
+    small = np.round(resize(items[idx].astype(float) / 255, (side, side), anti_aliasing=True), DECIMALS)
     y, x = (int(v) for v in rng.integers(0, SIZE - side + 1, 2))
     inten = np.zeros((SIZE, SIZE))
     inten[y:y + side, x:x + side] = small

@@ -26,6 +26,7 @@ class TrainJobSpec:
     classifier: TrainSpec = field(default_factory=TrainSpec)
     segmenters: dict = field(default_factory=dict)  # backends whose IoU is measured: {name: options}
     device: str = "auto"
+    dataset: str = "fb_mem_scenes"  # recorded for lineage (metrics.json's data hash); the scenes are the only data
 
 
 @dataclass

@@ -45,6 +45,7 @@ class EvalJobSpec:
     whole_fpr: float = 0.05  # the whole-image baselines' matched false-positive rate on generic generations (summarise)
     mitigations: dict = field(default_factory=dict)
     device: str = "auto"
+    dataset: str = "fb_mem_scenes"  # recorded for lineage (metrics.json's data hash)
 
 
 def distinct(x: np.ndarray) -> np.ndarray:

@@ -6,6 +6,9 @@ from __future__ import annotations
 ROOT = "results/fb_mem"
 
 
+DATASET = "fb_mem_scenes"  # data/fb_mem_scenes, the only data P3 reads
+
+
 class Plan:
     """The grid of one config (the Snakefile's, the schema's defaults filled in)."""
 
@@ -15,11 +18,12 @@ class Plan:
         self.sample_seeds = self.section.get("sample_seeds", [])
 
     def train(self, train_seed: int) -> dict:
-        return {**self.section["train"], "seed": train_seed}
+        """The training recipe; ``dataset`` puts the scenes' DVC hash into metrics.json (lineage)."""
+        return {**self.section["train"], "seed": train_seed, "dataset": DATASET}
 
     def evaluate(self, train_seed: int, sample_seed: int) -> dict:
         """The evaluation's own keys plus the training recipe of the model it samples."""
-        return {**self.section["evaluate"], "train": self.train(train_seed), "sample_seed": sample_seed}
+        return {**self.section["evaluate"], "train": self.train(train_seed), "sample_seed": sample_seed, "dataset": DATASET}
 
     def summary_inputs(self) -> dict[str, list[str]]:
         runs = [f"{ROOT}/train_seed={t}/sample_seed={s}" for t in self.train_seeds for s in self.sample_seeds]
