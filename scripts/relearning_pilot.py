@@ -21,7 +21,6 @@ import json
 import time
 from dataclasses import replace
 
-import torch
 import yaml
 
 from residue.compute import Meter

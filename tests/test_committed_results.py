@@ -44,3 +44,11 @@ def test_every_committed_run_names_that_commit_clean():
     assert runs
     assert {r["git_dirty"] for r in runs} == {False}
     assert len({r["git_commit"] for r in runs}) == 1
+
+
+def test_every_committed_run_was_made_on_one_kind_of_machine():
+    """Numbers are byte-identical per kind of machine only (benchmarks/README.md, "Across
+    machines"), so one regeneration must not mix kinds: a resumed run on another CPU would."""
+    runs = [json.loads(p.read_text()) for p in sorted((ROOT / "results").glob("**/run.json"))]
+    kinds = {(r["machine"]["cpu_kernels"], r["machine"]["native_bf16"], r["machine"]["torch"]) for r in runs}
+    assert len(kinds) == 1, kinds
