@@ -39,16 +39,19 @@ def test_every_committed_claim_traces_to_one_clean_commit(clone):
     assert len(commits) == 1, commits
 
 
-def test_every_committed_run_names_that_commit_clean():
-    runs = [json.loads(p.read_text()) for p in sorted((ROOT / "results").glob("**/run.json"))]
+@pytest.fixture(scope="module")
+def runs():
+    return [json.loads(p.read_text()) for p in sorted((ROOT / "results").glob("**/run.json"))]
+
+
+def test_every_committed_run_names_that_commit_clean(runs):
     assert runs
     assert {r["git_dirty"] for r in runs} == {False}
     assert len({r["git_commit"] for r in runs}) == 1
 
 
-def test_every_committed_run_was_made_on_one_kind_of_machine():
+def test_every_committed_run_was_made_on_one_kind_of_machine(runs):
     """Numbers are byte-identical per kind of machine only (benchmarks/README.md, "Across
     machines"), so one regeneration must not mix kinds: a resumed run on another CPU would."""
-    runs = [json.loads(p.read_text()) for p in sorted((ROOT / "results").glob("**/run.json"))]
     kinds = {(r["machine"]["cpu_kernels"], r["machine"]["native_bf16"], r["machine"]["torch"]) for r in runs}
     assert len(kinds) == 1, kinds
