@@ -54,3 +54,20 @@ def test_paired_transitions_pool_sampling_seeds_within_a_model():
     assert claims.vm_drop(runs, "nemo") == {0: pytest.approx(2 / 3), 1: 1.0}
     assert claims.acted(runs, "nemo").ok
     assert not claims.acted([_run(0, 0, ["VM"], ["VM"]), _run(1, 0, ["VM"], ["NM"])], "nemo").ok
+
+
+
+def _copy_run(train_seed, copied: bool):
+    """One run whose verbatim-prompt generation is (or is not) a copy by the copy test."""
+    return {"spec": {"train": {"seed": train_seed}, "sample_seed": 0}, "groups": ["verbatim", "generic"],
+            "images_per_prompt": 1, "copy_ratio": 1 / 3,
+            "mitigations": {"none": {"categories_tau": ["VM", "NM"], "copy_ratio": [0.1 if copied else 0.9, 0.9]}}}
+
+
+def test_mitigation_claims_need_copies_the_copy_test_confirms():
+    """FB-Mem's VM count alone does not make a mitigation claim testable: the copy test, independent
+    of FB-Mem, must find a copied verbatim-prompt generation in every trained model."""
+    assert claims.has_vm([_copy_run(s, copied=False) for s in range(3)]).ok
+    missing = claims.copies_confirmed([_copy_run(s, copied=s != 1) for s in range(3)])
+    assert not missing.ok and "1.00, 0.00, 1.00" in missing.reason
+    assert claims.copies_confirmed([_copy_run(s, copied=True) for s in range(3)]).ok

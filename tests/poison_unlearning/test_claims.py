@@ -56,3 +56,16 @@ def test_gradient_canceling_needs_three_points_and_nets_out_the_methods_own_dama
 def test_a_method_that_is_gd_in_disguise_is_not_separate_evidence():
     v = verdicts(table(method="cfk", whole=True))
     assert v["cfk"].holds is None and "whole model" in v["cfk"].untestable_reason
+
+
+def test_retraining_cannot_remove_an_effect_the_poisons_do_not_have():
+    """Gradient matching measures its effect against a same-seed twin: when the poisons do not beat
+    it, "retraining removes the effect" is untestable, whatever none − retrain says."""
+    from residue.experiments.poison_unlearning.claims import retrain_claims
+
+    t = table(atk="gradient_matching")
+    weak = [{"effect": 1.0 + (-1) ** s, "twin_effect": 1.0} for s in SEEDS]
+    strong = [{"effect": 3.0 + 0.1 * s, "twin_effect": 1.0} for s in SEEDS]
+    assert retrain_claims(t, "d", "gradient_matching", weak)[0].holds is None
+    assert retrain_claims(t, "d", "gradient_matching", strong)[0].holds is True
+    assert retrain_claims(t, "d", "gradient_matching")[0].holds is True  # no twins: none − retrain decides

@@ -15,6 +15,11 @@ seeds (one trained model gives no CI, so the claims are then untestable).
   both are 0); CI low > 0; untestable when m changed none of them in some model;
 * nemo_c_beats_nemo — mitigation score of NeMo-C minus NeMo; CI low > 0; untestable when NeMo-C's
   generations are NeMo's (the clustering changed nothing).
+Verbatim memorization is an effect the mitigation claims need, and FB-Mem's own VM count cannot
+confirm it (it is what they measure): every mitigation claim (reduces_vm, leaves_fg,
+nemo_c_beats_nemo) is untestable unless the copy test, which is independent of FB-Mem, finds a
+copied verbatim-prompt generation in every trained model (issue #15: "memorization that is
+measured, not assumed").
 Sanity checks of the set-up (not the paper's claims): the copy test (Gu et al. 2023) finds the
 verbatim prompts' generations copied (rate CI low > 0.5) and the generic prompts' not (mean < 0.1).
 """
@@ -105,6 +110,13 @@ def has_vm(runs: list[dict]) -> Requirement:
     return requires(all(v > 0 for v in vm), f"no verbatim memorization to reduce in some trained model (VM before mitigation: {vm})")
 
 
+def copies_confirmed(runs: list[dict]) -> Requirement:
+    rates = copy_rate(runs, "verbatim")
+    return requires(all(v > 0 for v in rates.values()),
+                    f"the copy test confirms no verbatim memorization to mitigate in some trained model "
+                    f"(verbatim-prompt copy rate per model: {', '.join(f'{v:.2f}' for v in rates.values())})")
+
+
 def acted(runs: list[dict], method: str) -> Requirement:
     moved = [sum(v for c, v in t.items() if c != "VM") for t in transitions(runs, method).values()]
     return requires(all(m > 0 for m in moved), f"{method} changed no unmitigated VM generation in some trained model (moved: {moved})")
@@ -133,12 +145,13 @@ def build(runs: list[dict]) -> list:
               f"distinct training images with fg or bg >= {tau:g} per flagged generation", one_to_many(runs), ci_above(1.0),
               direction="> 1"),
     ]
+    memorized = [has_vm(runs), copies_confirmed(runs)]
     for m in sorted(methods & {"nemo", "wanda"}):
         claims.append(claim(f"P3.{m}_reduces_vm", f"{m} reduces verbatim copies", "relative drop of VM count vs no mitigation",
-                            vm_drop(runs, m), ci_above(0.0), [has_vm(runs)], direction="> 0"))
+                            vm_drop(runs, m), ci_above(0.0), memorized, direction="> 0"))
         claims.append(claim(f"P3.{m}_leaves_fg", f"{m} leaves local memorization, above all in the foreground",
                             "among unmitigated VM generations: share FM minus share BM after mitigation (paired vs none)",
-                            fg_over_bg(runs, m), ci_above(0.0), [has_vm(runs), acted(runs, m)], direction="FM > BM"))
+                            fg_over_bg(runs, m), ci_above(0.0), [*memorized, acted(runs, m)], direction="FM > BM"))
     if {"nemo", "nemo_c"} <= methods:
         diff = {s: float(np.mean([r["mitigations"]["nemo_c"]["mitigation_score_tau"] - r["mitigations"]["nemo"]["mitigation_score_tau"]
                                   for r in rs])) for s, rs in by_model(runs).items()}
@@ -146,7 +159,7 @@ def build(runs: list[dict]) -> list:
                    and r["mitigations"]["nemo_c"]["best_fg"] == r["mitigations"]["nemo"]["best_fg"] for r in runs)
         claims.append(claim("P3.nemo_c_beats_nemo", "NeMo-C mitigates better than per-prompt NeMo",
                             f"mitigation score NeMo-C minus NeMo (severity rule, tau = {tau:g})", diff, ci_above(0.0),
-                            [requires(not same, "NeMo-C's generations equal NeMo's in every run: the clustering changed nothing")],
+                            [*memorized, requires(not same, "NeMo-C's generations equal NeMo's in every run: the clustering changed nothing")],
                             direction="> 0"))
     ratio = runs[0]["copy_ratio"]
     claims += [

@@ -53,14 +53,21 @@ def twin_diffs(poisoned: list[dict], key: str = "effect") -> list[float]:
     return [m[key] - m[f"twin_{key}"] for m in poisoned if f"twin_{key}" in m]
 
 
+def beats_twin(poisoned: list[dict] | None) -> Requirement:
+    """Where the poisoned model has a same-seed twin on the unperturbed bases (gradient matching),
+    the effect exists only if the poisons beat it (CI low > 0); without twins there is nothing to check."""
+    if poisoned and (diff := twin_diffs(poisoned)):
+        est = mean_ci(diff)
+        return requires(est.lo > 0, f"the poisons do not beat their same-seed twin on the unperturbed bases: "
+                                    f"adv-margin difference {est.mean:.3g} [{est.lo:.3g}, {est.hi:.3g}]")
+    return requires(True, "")
+
+
 def attack_bites(table, ds, atk, poisoned: list[dict] | None = None) -> Requirement:
     """The effect exists: retraining removes it (paired per seed); GC must also cost ≥ 3 points;
     where the poisoned model has a twin (gradient matching) the effect must also beat the twin."""
-    if poisoned and (diff := twin_diffs(poisoned)):
-        est = mean_ci(diff)
-        if not est.lo > 0:
-            return requires(False, f"the poisons do not beat their same-seed twin on the unperturbed bases: "
-                                   f"adv-margin difference {est.mean:.3g} [{est.lo:.3g}, {est.hi:.3g}]")
+    if not (twin := beats_twin(poisoned)).ok:
+        return twin
     none, retrain = reference(table, ds, atk, "none"), reference(table, ds, atk, "retrain")
     gap = mean_ci(paired(none, retrain))
     if not gap.lo > 0:
@@ -95,11 +102,13 @@ def distinct(table, ds, atk, m, b) -> Requirement:
     return requires(not any(whole), f"{m}'s k covers the whole model here: it is GD/retraining, not separate evidence")
 
 
-def retrain_claims(table, ds, atk) -> list:
+def retrain_claims(table, ds, atk, poisoned: list[dict] | None = None) -> list:
+    """Retraining removes the effect; where a twin measures the effect on its own (gradient matching),
+    an effect the poisons do not have cannot be removed, so the claim is then untestable."""
     none, retrain = reference(table, ds, atk, "none"), reference(table, ds, atk, "retrain")
     out = [make_claim(f"P1.retrain_removes.{ds}.{atk}", PAPER, f"retraining on D_r removes the {atk} effect",
                       "effect(no unlearning) − effect(retrain), paired per seed", mean_ci(paired(none, retrain)), ci_above(0),
-                      unit=UNIT, direction="removes every effect")]
+                      unit=UNIT, direction="removes every effect", reqs=[beats_twin(poisoned)])]
     if atk == "gaussian":
         z = reference(table, ds, atk, "retrain", "gus_z")
         out.append(make_claim(f"P1.gus.retrain_null.{ds}", PAPER, "after retraining, GUS finds no trace of the poisons",
@@ -220,7 +229,7 @@ def hypothesis_claims(hyp: list) -> list:
 def all_claims(table, poisoned: dict, tuning: dict, hyp: list) -> list:
     out = []
     for ds, atk in settings(table):
-        out += retrain_claims(table, ds, atk) + twin_claims(poisoned.get((ds, atk), []), ds, atk)
+        out += retrain_claims(table, ds, atk, poisoned.get((ds, atk))) + twin_claims(poisoned.get((ds, atk), []), ds, atk)
         out += residue_claims(table, ds, atk, poisoned.get((ds, atk)))
         if atk == "gaussian":
             out += gus_claims(table, poisoned[(ds, atk)], ds)
