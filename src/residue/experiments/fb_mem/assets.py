@@ -13,6 +13,7 @@ from ...io import load_torch, save_torch
 from ...models import build
 from ...segmentation.learned import network
 from ...training import TrainSpec
+from .plan import DATASET
 
 
 @dataclass(frozen=True)
@@ -26,7 +27,7 @@ class TrainJobSpec:
     classifier: TrainSpec = field(default_factory=TrainSpec)
     segmenters: dict = field(default_factory=dict)  # backends whose IoU is measured: {name: options}
     device: str = "auto"
-    dataset: str = "fb_mem_scenes"  # recorded for lineage (metrics.json's data hash); the scenes are the only data
+    dataset: str = DATASET  # recorded for lineage (metrics.json's data hash); the scenes are the only data
 
 
 @dataclass

@@ -23,6 +23,7 @@ from ...memorization.mitigations.lab import Lab
 from ...registries import JOBS, MITIGATIONS
 from ...segmentation.base import Assets, build
 from .assets import TrainJobSpec, features, load
+from .plan import DATASET
 from .prompts import choose
 from .utility import alignment, frechet
 
@@ -45,7 +46,7 @@ class EvalJobSpec:
     whole_fpr: float = 0.05  # the whole-image baselines' matched false-positive rate on generic generations (summarise)
     mitigations: dict = field(default_factory=dict)
     device: str = "auto"
-    dataset: str = "fb_mem_scenes"  # recorded for lineage (metrics.json's data hash)
+    dataset: str = DATASET  # recorded for lineage (metrics.json's data hash)
 
 
 def distinct(x: np.ndarray) -> np.ndarray:
