@@ -79,3 +79,33 @@ def test_checkpoints_are_spaced_in_time_and_do_not_change_the_numbers(tmp_path, 
     monkeypatch.setenv("RESIDUE_CHECKPOINT_SECONDS", "3600")
     spaced = trained(spec, checkpoint=tmp_path / "b.pt")
     assert saves == [] and same(every_epoch, spaced)
+
+
+def test_lbfgs_solver_reaches_the_optimum_the_loop_approaches_and_counts_passes():
+    """``solver: lbfgs`` minimises the loop's objective (mean CE + wd/2‖θ‖², every parameter decayed):
+    a long full-batch SGD run ends at the same point, the solver in a fraction of the passes."""
+    from residue.attacks.gradient_canceling import stationarity_grad
+
+    x, y = blobs()
+    wd = 0.01
+    solved, meter = build("logreg", (1, 4, 4), 3), Meter()
+    hist = fit(solved, x, y, TrainSpec(solver="lbfgs", epochs=100, weight_decay=wd), 0, meter)
+    looped = build("logreg", (1, 4, 4), 3)
+    fit(looped, x, y, TrainSpec(epochs=2000, batch_size=len(y), lr=0.5, weight_decay=wd, schedule="cosine"), 0, Meter())
+    assert meter.grad_evals == len(hist.loss) * len(y) <= 100 * len(y)
+    assert stationarity_grad(solved, x, y, wd, len(y)).norm() < 1e-3 * len(y)
+    w = torch.cat([p.detach().flatten() for p in solved.parameters()])
+    v = torch.cat([p.detach().flatten() for p in looped.parameters()])
+    assert (w - v).norm() / w.norm() < 0.01
+    capped = Meter()
+    fit(build("logreg", (1, 4, 4), 3), x, y, TrainSpec(solver="lbfgs", epochs=3, weight_decay=wd), 0, capped)
+    assert capped.grad_evals <= (3 + 25) * len(y)  # the cap, plus a line search under way
+
+
+def test_lbfgs_solver_runs_in_fp32_only_and_unknown_solvers_fail():
+    from residue.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="fp32 only"):
+        TrainSpec(solver="lbfgs", precision="bf16")
+    with pytest.raises(ConfigError, match="train.solver"):
+        TrainSpec(solver="newton")

@@ -38,6 +38,8 @@ from ..compute import Meter
 from ..errors import ConfigError
 from ..registries import ATTACKS
 from ..seeding import generator
+from ..training.lbfgs import minimise
+from ..training.loop import cross_entropy
 
 
 @ATTACKS.register("gradient_canceling")
@@ -48,7 +50,7 @@ class GCSpec:
     lr: float = 10.0
     clip: bool = True  # keep poisons in the pixel box [0, 1]; the official code does not
     scale: float = 1.0  # input scale of the flipped points defining θ_p (> 1 only when unclipped)
-    optimum_iters: int = 200  # L-BFGS iterations fitting θ_p to the optimum
+    optimum_iters: int = 200  # L-BFGS evaluations (at most) fitting θ_p to the optimum
 
     def __post_init__(self):
         if self.clip and self.scale != 1.0:
@@ -72,19 +74,9 @@ def sum_grad(model: nn.Module, x: Tensor, y: Tensor, create_graph=False) -> Tens
 
 
 def fit_optimum(model: nn.Module, x: Tensor, y: Tensor, weight_decay: float, iters: int, meter: Meter) -> nn.Module:
-    """A copy of ``model`` at the optimum of mean CE + λ/2‖θ‖² on (x, y): full-batch L-BFGS."""
+    """A copy of ``model`` at the optimum of mean CE + λ/2‖θ‖² on (x, y): full-batch L-BFGS, ``iters`` evaluations at most."""
     out = copy.deepcopy(model)
-    opt = torch.optim.LBFGS(out.parameters(), lr=1.0, max_iter=iters, tolerance_grad=1e-9, tolerance_change=1e-12,
-                            history_size=20, line_search_fn="strong_wolfe")
-
-    def closure():
-        opt.zero_grad()
-        loss = F.cross_entropy(out(x), y) + weight_decay / 2 * sum((p ** 2).sum() for p in out.parameters())
-        loss.backward()
-        meter.charge(len(y))
-        return loss
-
-    opt.step(closure)
+    minimise(out, x, y, weight_decay, iters, meter, cross_entropy)
     return out
 
 

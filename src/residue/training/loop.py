@@ -23,13 +23,16 @@ import torch.nn.functional as F
 from tqdm.auto import tqdm
 
 from ..compute import Meter
+from ..errors import ConfigError
 from ..io import resume_state, save_torch
 from ..precision import autocast
 from ..registries import OPTIMIZERS
 from ..seeding import generator
 from .gather import rows
+from .lbfgs import minimise
 from .optimizers import SCHEDULES
 
+SOLVERS = ("loop", "lbfgs")
 LossFn = Callable[[torch.nn.Module, torch.Tensor, torch.Tensor], torch.Tensor]
 
 
@@ -46,6 +49,13 @@ class TrainSpec:
     schedule: str = "constant"
     precision: str = "fp32"  # fp32 | bf16 | auto: the forward pass's autocast (residue.precision)
     channels_last: bool = False  # NHWC layout for convolutions (faster under bf16 on CPU)
+    solver: str = "loop"  # loop: minibatch epochs | lbfgs: full-batch L-BFGS to the optimum, ``epochs`` evaluations at most
+
+    def __post_init__(self):
+        if self.solver not in SOLVERS:
+            raise ConfigError(f"config error at train.solver: {self.solver!r} is not one of {', '.join(SOLVERS)}")
+        if self.solver == "lbfgs" and self.precision != "fp32":
+            raise ConfigError("config error at train.precision: the lbfgs solver runs in fp32 only")
 
     @classmethod
     def from_dict(cls, d: dict) -> "TrainSpec":
@@ -55,7 +65,8 @@ class TrainSpec:
         return self.epochs * -(-n // self.batch_size)
 
     def grad_evals(self, n: int) -> int:
-        """Per-example gradient evaluations of a full run on ``n`` examples (the retrain cost)."""
+        """Per-example gradient evaluations of a full run on ``n`` examples (the retrain cost; for
+        ``lbfgs``, its cap of ``epochs`` full-batch evaluations)."""
         return self.epochs * n
 
 
@@ -106,12 +117,22 @@ def fit(
 ) -> History:
     """Train ``model`` in place on ``(x, y)`` for ``spec.epochs`` epochs; return the history.
 
+    With ``spec.solver == "lbfgs"`` the model goes to the optimum of the mean loss + weight decay by
+    full-batch L-BFGS instead (:mod:`.lbfgs`; ``seed``, ``checkpoint`` and ``horizon`` are unused: it
+    is deterministic and takes seconds), and ``History.loss`` is the objective at each evaluation.
+
     Each step charges ``len(batch)`` gradient evaluations to ``meter``; when the meter's budget
     cannot afford the next batch the loop stops early (this is how unlearning budgets bind).  The
     lr schedule runs over ``horizon`` steps, by default ``spec.steps(n)``; budgeted unlearning
     passes :func:`affordable_steps` so that a decaying schedule ends with the budget.
     """
     device = next(model.parameters()).device
+    if spec.solver == "lbfgs":
+        hist = History(loss=minimise(model, x.to(device), y.to(device), spec.weight_decay, spec.epochs, meter, loss_fn,
+                                     progress=progress_enabled(), desc=desc))
+        if eval_data is not None:
+            hist.test_acc.append(accuracy(model, *eval_data))
+        return hist
     layout = torch.channels_last if spec.channels_last else torch.contiguous_format
     if spec.channels_last:
         model.to(memory_format=layout)

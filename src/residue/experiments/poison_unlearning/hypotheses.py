@@ -21,6 +21,8 @@ from ...config import typed
 from ...models import build
 from ...registries import JOBS
 from ...seeding import derive, generator
+from ...training.lbfgs import minimise
+from ...training.loop import cross_entropy
 from .scenarios import image_data
 from .spec import Setting
 
@@ -32,7 +34,7 @@ class HypothesesSpec:
     fractions: list[float] = (0.01, 0.02, 0.04, 0.08)
     sigma: float = 0.1
     l2: float = 1e-3
-    max_iter: int = 300
+    max_iter: int = 300  # L-BFGS evaluations at most (residue.training.lbfgs)
     seed: int = 0
     datasets: list[str] = ()
     device: str = "auto"
@@ -46,17 +48,7 @@ def objective(model, x, y, l2):
 def optimum(x, y, in_shape, classes, spec, meter):
     torch.manual_seed(0)  # the optimum is unique; a fixed start only saves iterations' noise
     model = build("logreg", in_shape, classes)
-    opt = torch.optim.LBFGS(model.parameters(), lr=1, max_iter=spec.max_iter, tolerance_grad=1e-9,
-                            tolerance_change=1e-12, history_size=20, line_search_fn="strong_wolfe")
-
-    def closure():
-        opt.zero_grad()
-        loss = objective(model, x, y, spec.l2)
-        loss.backward()
-        meter.charge(len(y))
-        return loss
-
-    opt.step(closure)
+    minimise(model, x, y, spec.l2, spec.max_iter, meter, cross_entropy)
     return model
 
 

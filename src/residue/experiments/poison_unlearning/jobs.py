@@ -65,6 +65,18 @@ def evaluate(model, b: dict, scenario, meter, reference=None) -> dict:
     return out
 
 
+def retrain_cost(spec: JobSpec, b: dict, device) -> int:
+    """The budgets' 100%: per-example gradient evaluations of retraining on D_r (PAPERS.md §P1: "x% of
+    retrain" is exact).  The loop's cost is its recipe's, epochs × |D_r|; L-BFGS (``solver: lbfgs``,
+    the convex victims) stops at the optimum, so its retrain is run once, here, and counted."""
+    retain, _ = split(b)
+    if spec.setting.train.solver == "loop":
+        return spec.setting.train.grad_evals(len(retain[1]))
+    meter = Meter()
+    fit(initial_model(spec, b, device), *retain, spec.setting.train, derive(spec.seed, "train"), meter, desc="retrain cost")
+    return meter.grad_evals
+
+
 def mia_reference(spec: JobSpec, b: dict, state: dict | None, device):
     """The calibrated MIA's reference model: trained on D_r (never on the poisons) in the poison job,
     for scenarios that define non-members; None elsewhere."""
@@ -114,12 +126,13 @@ def poison(ctx) -> dict:
     hist = fit(model, b["x"], b["y"], spec.setting.train, derive(spec.seed, "train"), ctx.meter,
                checkpoint=ctx.work_dir() / "train.ckpt", desc=f"{spec.setting.dataset}/{spec.setting.key}")
     reference = mia_reference(spec, b, None, ctx.device)
+    b["retrain_cost"] = retrain_cost(spec, b, ctx.device)
     save_torch(ctx.outputs["model"], {"state": model.state_dict(), "bundle": b,
                                       "mia_reference": None if reference is None else reference.state_dict()})
     (ctx.work_dir() / "train.ckpt").unlink(missing_ok=True)
     ctx.record.log_curve("train_loss", hist.loss)
     out = {**evaluate(model, b, scenario, Meter(), reference), "n_train": len(b["y"]), "n_forget": len(b["forget"]),
-           "attack_grad_evals": attack_meter.grad_evals, "train_loss": hist.loss}
+           "attack_grad_evals": attack_meter.grad_evals, "retrain_grad_evals": b["retrain_cost"], "train_loss": hist.loss}
     if spec.setting.attack == "gaussian":  # the analytic threshold checked with noise never trained on
         fresh = torch.randn(b["noise"].shape, generator=torch.Generator().manual_seed(derive(spec.seed, "fresh-noise")))
         scores = scenario.scores(model, b, Meter(), noise=fresh * b["sigma"])
@@ -144,11 +157,12 @@ def twin_metrics(spec: JobSpec, b: dict, scenario, device, meter) -> dict:
 
 
 def run_unlearning(spec: JobSpec, b: dict, state: dict, hp: dict, device, meter: Meter):
-    """Unlearn the poisons from the trained model at ``spec.budget_pct``% of the retrain cost."""
+    """Unlearn the poisons from the trained model at ``spec.budget_pct``% of the retrain cost (the
+    poison job's ``retrain_cost``; the damage control reuses its cell's)."""
     model = fresh_model(spec, b, "model", device)
     model.load_state_dict(state)
     retain, forget = split(b)
-    budget = int(spec.budget_pct / 100 * spec.setting.train.grad_evals(len(retain[1])))
+    budget = int(spec.budget_pct / 100 * b["retrain_cost"])
 
     def retrain():  # the paired control: the poisoned model's initialisation and shuffling stream, on D_r
         m = initial_model(spec, b, device)
