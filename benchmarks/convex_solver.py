@@ -1,13 +1,13 @@
-"""The next lever for issue #17, measured before it is built: P1's convex victim solved by L-BFGS
-instead of thousands of full-batch SGD epochs in the shared loop.
+"""P1's convex victim solved by L-BFGS (``train: {solver: lbfgs}``, the Gradient Canceling settings'
+recipe since fa374b6) against thousands of full-batch SGD epochs in the shared loop (their recipe before).
 
 The victim is the unclipped Gradient Canceling setting's (``config/default.yaml``): logistic
 regression on 2,000 Fashion-MNIST training images (``data/fashion_mnist``, ``make data``), full
 batch, SGD with momentum 0.9, lr 1.0, cosine schedule, weight decay 1e-3, 3,000 epochs. SGD's
 weight decay adds ``wd * theta`` to every gradient, so both solvers minimise the same objective
 ``J(theta) = mean cross-entropy + wd / 2 * ||theta||^2`` (all parameters, bias included) from the
-same initialisation; L-BFGS is the project's own ``fit_optimum`` (the Gradient Canceling attack
-already solves its θ_p with it). Printed per solver: CPU and wall seconds, full-batch gradient evaluations,
+same initialisation; L-BFGS is ``fit`` with ``solver: lbfgs`` (``residue/training/lbfgs.py``, the
+solver of the victims, of Gradient Canceling's θ_p and of H1/H2). Printed per solver: CPU and wall seconds, full-batch gradient evaluations,
 ``J``, the gradient norm at the end, test accuracy, and how far the weights are from L-BFGS's.
 No clean poisons are involved: the point is the solver's cost on the victim's problem size, and
 whether the loop's 3,000 epochs reach the optimum the Gradient Canceling attack assumes.
@@ -25,13 +25,13 @@ import numpy as np
 import torch
 
 from residue import models
-from residue.attacks.gradient_canceling import fit_optimum, stationarity_grad
+from residue.attacks.gradient_canceling import stationarity_grad
 from residue.compute import Meter
 from residue.data.arrays import load
 from residue.training import TrainSpec, fit
 
 WD = 1e-3
-LBFGS_ITERS = 10_000  # an upper bound; fit_optimum stops at its tolerances first
+LBFGS_EVALS = 10_000  # an upper bound; the solver stops at its tolerances first
 
 
 def victim(seed: int) -> torch.nn.Module:
@@ -66,8 +66,9 @@ def main() -> None:
 
     meter = Meter()
     cpu, wall = time.process_time(), time.perf_counter()
-    model = fit_optimum(victim(0), x, y, WD, LBFGS_ITERS, meter)  # what Gradient Canceling uses for θ_p
-    ref = report("L-BFGS (fit_optimum, strong Wolfe)", model, x, y, xt, yt,
+    model = victim(0)
+    fit(model, x, y, TrainSpec(solver="lbfgs", epochs=LBFGS_EVALS, weight_decay=WD), 0, meter)
+    ref = report("L-BFGS (solver: lbfgs, strong Wolfe)", model, x, y, xt, yt,
                  time.process_time() - cpu, time.perf_counter() - wall, meter.grad_evals // len(y))
 
     model = victim(0)
