@@ -56,7 +56,6 @@ def test_paired_transitions_pool_sampling_seeds_within_a_model():
     assert not claims.acted([_run(0, 0, ["VM"], ["VM"]), _run(1, 0, ["VM"], ["NM"])], "nemo").ok
 
 
-
 def _copy_run(train_seed, copied: bool):
     """One run whose verbatim-prompt generation is (or is not) a copy by the copy test."""
     return {"spec": {"train": {"seed": train_seed}, "sample_seed": 0}, "groups": ["verbatim", "generic"],
