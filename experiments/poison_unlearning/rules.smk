@@ -58,7 +58,7 @@ rule poison_unlearning_tune:
 
 rule poison_unlearning_unlearn:
     input:
-        model=lambda w: PU.poisoned(w.dataset, w.attack, PU.seeds),
+        model=lambda w: PU.poisoned(w.dataset, w.attack, PU.seeds_of(w.dataset, w.attack)),
         tuning=lambda w: PU.tuning_result(w.dataset, w.attack, w.method),
     output:
         metrics=f"{PU_ROOT}/{{dataset}}/{{attack}}/{{method}}/unlearn/metrics.json",

@@ -13,11 +13,23 @@ def test_grid_of_the_default_profile():
     plan, section = Plan(config), config["poison_unlearning"]
     assert len(plan.settings) == len(section["settings"]) == 6
     inputs = plan.summary_inputs()
-    assert len(inputs["poisoned"]) == 6 * len(section["seeds"])
+    reported = {k: plan.seeds_of(*k.split("/")) for k in plan.settings}
+    assert len(inputs["poisoned"]) == sum(map(len, reported.values()))
+    assert reported["fashion_mnist/gradient_matching"] == list(range(10)) != reported["fashion_mnist/gaussian"] == section["seeds"]
     assert len(inputs["unlearn"]) == 6 * (len(REFERENCE_BUDGET) + len(section["methods"]))
     tuned = [m["name"] for m in section["methods"] if m.get("tune")]
     assert len(inputs["tuning"]) == 6 * len(tuned) and tuned
-    assert not set(plan.tuning_seeds) & set(plan.seeds)  # tuning never on a reported seed
+    assert not set(plan.tuning_seeds) & {s for seeds in reported.values() for s in seeds}  # tuning never on a reported seed
+
+
+def test_a_setting_with_its_own_seeds_loops_over_them_and_keeps_them_out_of_every_slice():
+    plan = Plan(profile("smoke"))
+    own = plan.seeds_of("fashion_mnist", "gradient_matching")
+    assert own == [0, 1, 2] != plan.seeds == plan.seeds_of("fashion_mnist", "gaussian")
+    assert plan.unlearn("fashion_mnist", "gradient_matching", "gd")["seeds"] == own
+    assert plan.poisoned("fashion_mnist", "gradient_matching", own)[-1].endswith("poisoned/seed=2/model.pt")
+    # the seed list is not part of the setting: adding a seed does not re-run the other seeds' jobs
+    assert "seeds" not in plan.poison("fashion_mnist", "gradient_matching", 0)["setting"]
 
 
 def test_references_have_one_budget_and_methods_sweep_the_configs():

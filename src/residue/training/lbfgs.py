@@ -28,6 +28,12 @@ TOLERANCE_GRAD = 1e-9  # stop when max |∇| falls below it
 TOLERANCE_CHANGE = 1e-12  # or when the step or the objective stops changing (fp32 gets here first)
 
 
+def objective(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, weight_decay: float, loss_fn: Callable) -> torch.Tensor:
+    """``loss_fn(model, x, y) + weight_decay/2·‖θ‖²`` over the trainable parameters: what :func:`minimise`
+    minimises (P1's H2 takes its gradient at the optimum)."""
+    return loss_fn(model, x, y) + weight_decay / 2 * sum((p ** 2).sum() for p in model.parameters() if p.requires_grad)
+
+
 def minimise(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, weight_decay: float, evaluations: int,
              meter: Meter, loss_fn: Callable, *, progress: bool = False, desc: str = "L-BFGS") -> list[float]:
     """Move ``model`` in place to the minimum of ``loss_fn(model, x, y) + weight_decay/2·‖θ‖²``;
@@ -40,7 +46,7 @@ def minimise(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, weight_de
 
     def closure():
         opt.zero_grad()
-        loss = loss_fn(model, x, y) + weight_decay / 2 * sum((p ** 2).sum() for p in params)
+        loss = objective(model, x, y, weight_decay, loss_fn)
         loss.backward()
         meter.charge(len(y))
         trace.append(loss.item())

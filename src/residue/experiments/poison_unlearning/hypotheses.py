@@ -21,7 +21,7 @@ from ...config import typed
 from ...models import build
 from ...registries import JOBS
 from ...seeding import derive, generator
-from ...training.lbfgs import minimise
+from ...training.lbfgs import minimise, objective
 from ...training.loop import cross_entropy
 from .scenarios import image_data
 from .spec import Setting
@@ -38,11 +38,6 @@ class HypothesesSpec:
     seed: int = 0
     datasets: list[str] = ()
     device: str = "auto"
-
-
-def objective(model, x, y, l2):
-    """Mean cross-entropy + (l2/2)‖W‖² (the strongly convex training objective)."""
-    return F.cross_entropy(model(x), y) + 0.5 * l2 * sum((p ** 2).sum() for p in model.parameters())
 
 
 def optimum(x, y, in_shape, classes, spec, meter):
@@ -74,7 +69,7 @@ def hypotheses(ctx) -> dict:
         fit_on = lambda m: optimum(xp[m], y[m], b["in_shape"], b["num_classes"], spec, ctx.meter)  # noqa: E731
         full, retrain, random_removed = fit_on(torch.ones(len(y), dtype=torch.bool)), fit_on(keep), fit_on(keep_rand)
         theta = flat(full)
-        g = torch.autograd.grad(objective(full, xp[keep], y[keep], spec.l2), list(full.parameters()))
+        g = torch.autograd.grad(objective(full, xp[keep], y[keep], spec.l2, cross_entropy), list(full.parameters()))
         gd_dir = -torch.cat([t.reshape(-1) for t in g])
         needed = flat(retrain) - theta
         rows.append({"fraction": f, "n_removed": len(idx),

@@ -33,6 +33,11 @@ class Plan:
         """The DVC-tracked dataset a setting reads (none for the text corpus, built in the job)."""
         return [f"data/{dataset}/manifest.json"] if dataset in DATASETS else []
 
+    def seeds_of(self, dataset: str, attack: str) -> list[int]:
+        """The setting's reported seeds: its own ``seeds`` (a targeted attack's targets are its units,
+        and one costs seconds) or the section's."""
+        return self.settings[f"{dataset}/{attack}"].get("seeds", self.seeds)
+
     def poisoned(self, dataset: str, attack: str, seeds, file: str = "model.pt") -> list[str]:
         return [f"{ROOT}/{dataset}/{attack}/poisoned/seed={s}/{file}" for s in seeds]
 
@@ -43,7 +48,7 @@ class Plan:
     def summary_inputs(self) -> dict[str, list[str]]:
         keys = list(self.settings)
         return {
-            "poisoned": [p for k in keys for p in self.poisoned(*k.split("/"), self.seeds, "metrics.json")],
+            "poisoned": [p for k in keys for p in self.poisoned(*k.split("/"), self.seeds_of(*k.split("/")), "metrics.json")],
             "tuning": [p for k in keys for m in self.methods for p in self.tuning_result(*k.split("/"), m)],
             "unlearn": [f"{ROOT}/{k}/{m}/unlearn/metrics.json" for k in keys for m in [*REFERENCE_BUDGET, *self.methods]],
             "hypotheses": [f"{ROOT}/hypotheses/seed={s}/metrics.json" for s in self.seeds],
@@ -58,7 +63,7 @@ class Plan:
         return [REFERENCE_BUDGET[method]] if method in REFERENCE_BUDGET else self.section["budgets"]
 
     def _job(self, dataset: str, attack: str, **extra) -> dict:
-        s = self.settings[f"{dataset}/{attack}"]
+        s = {k: v for k, v in self.settings[f"{dataset}/{attack}"].items() if k != "seeds"}  # seeds go to the jobs that loop
         return {"setting": {**s, "val_fraction": self.section["val_fraction"]}, "datasets": [s["dataset"]] if s["dataset"] in DATASETS else [],
                 "tolerance": self.section["tolerance"], **extra}
 
@@ -74,7 +79,7 @@ class Plan:
                          tuning=self.section.get("tuning", {}), **self._method(method))
 
     def unlearn(self, dataset: str, attack: str, method: str) -> dict:
-        return self._job(dataset, attack, seeds=self.seeds, budgets=self.budgets(method), **self._method(method))
+        return self._job(dataset, attack, seeds=self.seeds_of(dataset, attack), budgets=self.budgets(method), **self._method(method))
 
     def hypotheses(self, seed: int) -> dict:
         h = self.section["hypotheses"]
