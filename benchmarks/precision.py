@@ -31,7 +31,8 @@ from residue.models import build
 from residue.precision import autocast, bf16_is_fast
 
 def classifier(name: str, kwargs: dict, shape: tuple, batch: int):
-    """A classifier of ``residue.models`` and its cross-entropy step."""
+    """A classifier of ``residue.models`` and its cross-entropy step (``--forward``: the same batch,
+    its evaluation pass)."""
     def make(forward: bool = False):
         model = build(name, shape, 10, **kwargs)
         x, y = torch.randn(batch, *shape), torch.randint(0, 10, (batch,))
@@ -85,24 +86,21 @@ def stepper(make, precision, channels_last, forward=False, compiled=False):
     device = torch.device("cpu")
     run = torch.compile(model) if compiled else model
 
-    def step():
-        if forward:
-            with torch.no_grad(), autocast(precision, device):
-                loss_fn(run, x)
-            return
+    def train_step(m=run):
         with autocast(precision, device):
-            loss = loss_fn(run, x)
+            loss = loss_fn(m, x)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
 
+    @torch.no_grad()
+    def forward_pass(m=run):
+        with autocast(precision, device):
+            loss_fn(m, x)
+
+    step = forward_pass if forward else train_step
     with FlopCounterMode(display=False) as counter:  # on the eager model: compiled graphs hide their ops
-        if forward:
-            with torch.no_grad():
-                loss_fn(model, x)
-        else:
-            loss_fn(model, x).backward()
-    opt.zero_grad(set_to_none=True)
+        step(model)
     if compiled:
         t = time.perf_counter()
         step()
