@@ -41,6 +41,10 @@ def smoke():
          "camouflage.runs.convex.unlearn_hp.ssd.lambda: unknown hyper-parameter 'lambda' of unlearning method 'ssd'; allowed: alpha, lam"),
         (lambda c: c["poison_unlearning"]["settings"][0]["attack_args"].update(sgima=0.1),
          "poison_unlearning.settings[0].attack_args.sgima: unknown argument 'sgima' of attack 'gaussian'; allowed: clip, fraction, sigma"),
+        (lambda c: c["poison_unlearning"]["settings"][3].update(seeds=[0, 100]),
+         "poison_unlearning.settings[3].seeds: seed(s) [100] are also tuning seeds (poison_unlearning.tuning.seeds [100])"),
+        (lambda c: c["poison_unlearning"].update(seeds=[101], tuning={"seeds": [101]}),
+         "poison_unlearning.seeds: seed(s) [101] are also tuning seeds"),
     ],
 )
 def test_bad_config_names_the_key(mutate, message):

@@ -67,6 +67,11 @@ def test_an_intact_chain_passes_and_each_broken_link_is_named(tmp_path, monkeypa
     write("results/e/seed=1/metrics.json", {"job": "e.train", "data": {"digits": "f" * 32 + ".dir"}})
     ok, lines = trace("e.c", root)
     assert not ok and "data/digits was ffff" in lines[-1]
+    write("results/e/seed=1/metrics.json", {"job": "e.train", "data": {"digits": MD5}})
+    ok, lines = trace("results/e/claims.json", root)  # a whole claims file: its verdicts, then the same chain
+    assert ok, lines
+    assert lines[0] == "results/e/claims.json: 1 paper claims: 1 hold / 0 fail / 0 untestable; 0 sanity checks: 0 hold / 0 fail / 0 untestable"
+    assert lines[-1] == "  all 2 metrics.json files: one commit, clean"
     ok, lines = trace("e.nope", root)
     assert not ok and lines == ["BROKEN: no claim 'e.nope' in results/*/claims.json"]
     with pytest.raises(SystemExit) as e:

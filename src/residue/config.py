@@ -110,6 +110,23 @@ def validate(config: dict, schema_path: str | Path = SCHEMA) -> None:
     error = best_match(_validator(schema).iter_errors(config))
     if error is not None:
         raise ConfigError(f"config error at {_where(error)}: {_message(error)}")
+    tuning_seeds_apart(config)
+
+
+def tuning_seeds_apart(config: dict) -> None:
+    """P1 tunes its methods on seeds it never reports (PAPERS.md §P1; the brief: tune on seeds you do
+    not report): a reported seed, the section's or a setting's own, among ``tuning.seeds`` is an error.
+    A rule across keys, so JSON Schema cannot state it."""
+    from .experiments.poison_unlearning.plan import TUNING_SEEDS
+
+    section = config.get("poison_unlearning") or {}
+    tuning = set((section.get("tuning") or {}).get("seeds", TUNING_SEEDS))
+    where = {"poison_unlearning.seeds": section.get("seeds") or []}
+    where |= {f"poison_unlearning.settings[{i}].seeds": s["seeds"] for i, s in enumerate(section.get("settings") or []) if "seeds" in s}
+    for key, seeds in where.items():
+        if both := sorted(tuning & set(seeds)):
+            raise ConfigError(f"config error at {key}: seed(s) {both} are also tuning seeds "
+                              f"(poison_unlearning.tuning.seeds {sorted(tuning)}); a reported seed must not be tuned on")
 
 
 def validate_or_exit(config: dict, schema_path: str | Path = SCHEMA) -> None:

@@ -1,6 +1,7 @@
 """``python -m residue trace``: from a committed number back to what made it, link by link.
 
-For a claim id (``P1.gaussian.gd.residue``) or a ``metrics.json`` path, print the chain
+For a claim id (``P1.gaussian.gd.residue``), a ``metrics.json`` path or a ``claims.json`` path (every
+claim of an experiment, or of all of them for ``results/claims.json``), print the chain
 
     claim (value, criterion, verdict, commit, profile)
       → the experiment's metrics.json files (the summary job's inputs)
@@ -118,8 +119,37 @@ def trace_metrics(t: Trace, path: Path, depth: int, config_hash: str | None) -> 
     return commit
 
 
+def trace_inputs(t: Trace, claims: Path, profile: str) -> None:
+    """Every metrics.json under the claims file's folder (its summary job's inputs): one commit, clean."""
+    folder = claims.parent.relative_to(t.root)
+    files = sorted(claims.parent.glob("**/metrics.json"))
+    if not files:
+        raise Broken(f"{folder}: no metrics.json under it")
+    config_hash = current_config_hash(t.root, profile)
+    commits = {trace_metrics(t, f, 2, config_hash) for f in files}
+    if len(commits) > 1:
+        raise Broken(f"{folder}: its {len(files)} metrics.json come from "
+                     f"{len(commits)} commits ({', '.join(sorted(c[:12] for c in commits))})")
+    t.say(1, f"all {len(files)} metrics.json files: one commit, clean")
+
+
+def trace_claims_file(t: Trace, path: Path) -> None:
+    """All claims of one claims.json: their verdict counts, then the inputs' chain."""
+    claims = read_json(path)
+    if not claims:
+        raise Broken(f"{path.relative_to(t.root)}: no claims in it")
+    def counts(kind: str, label: str) -> str:
+        v = [c["holds"] for c in claims if c.get("kind", "claim") == kind]
+        return f"{len(v)} {label}: {v.count(True)} hold / {v.count(False)} fail / {v.count(None)} untestable"
+
+    made = sorted({(c["config"], c["commit"]) for c in claims})
+    t.say(0, f"{path.relative_to(t.root)}: {counts('claim', 'paper claims')}; {counts('sanity', 'sanity checks')}")
+    t.say(1, "profile, commit: " + "; ".join(f"{p}, {c}" for p, c in made))
+    trace_inputs(t, path, made[0][0])
+
+
 def trace(target: str, root: Path = Path(".")) -> tuple[bool, list[str]]:
-    """The chain for a claim id or a metrics.json path; (intact, printed lines)."""
+    """The chain for a claim id, a metrics.json or a claims.json path; (intact, printed lines)."""
     root = root.resolve()
     t = Trace(root)
     try:
@@ -127,7 +157,10 @@ def trace(target: str, root: Path = Path(".")) -> tuple[bool, list[str]]:
             path = (root / target).resolve()
             if not path.exists():
                 raise Broken(f"{target} does not exist")
-            trace_metrics(t, path, 0, current_config_hash(root, "default"))
+            if path.name == "claims.json":
+                trace_claims_file(t, path)
+            else:
+                trace_metrics(t, path, 0, current_config_hash(root, "default"))
         else:
             claim, source = find_claim(root, target)
             t.say(0, f"{claim['id']}: {claim['claim']}")
@@ -135,15 +168,7 @@ def trace(target: str, root: Path = Path(".")) -> tuple[bool, list[str]]:
                      f"criterion {claim['criterion']}; holds {claim['holds']}"
                      + (f" (untestable: {claim['untestable_reason']})" if claim["holds"] is None else ""))
             t.say(1, f"from {source.relative_to(root)}, profile {claim['config']}, commit {claim['commit']}")
-            files = sorted(source.parent.glob("**/metrics.json"))
-            if not files:
-                raise Broken(f"{source.parent.relative_to(root)}: no metrics.json under it")
-            config_hash = current_config_hash(root, claim["config"])
-            commits = {trace_metrics(t, f, 2, config_hash) for f in files}
-            if len(commits) > 1:
-                raise Broken(f"{source.parent.relative_to(root)}: its {len(files)} metrics.json come from "
-                             f"{len(commits)} commits ({', '.join(sorted(c[:12] for c in commits))})")
-            t.say(1, f"all {len(files)} metrics.json files: one commit, clean")
+            trace_inputs(t, source, claim["config"])
     except Broken as e:
         t.say(0, f"BROKEN: {e}")
         return False, t.lines

@@ -72,3 +72,20 @@ def test_removal_vs_utility_figure_draws_the_tuning_grid(run, tmp_path):
     _, t, _ = run
     paths = removal_vs_utility({("sklearn_descr", "backdoor", "cfk"): [t]}, tmp_path / "fig")
     assert [p.suffix for p in paths] == [".png", ".pdf"] and all(p.stat().st_size > 0 for p in paths)
+
+
+@pytest.mark.parametrize("nhwc", [True, False])
+def test_the_recipes_layout_reaches_every_model_of_the_job(nhwc):
+    """``train.channels_last`` makes the poisoned model, its twin, the retrain and the model the
+    unlearning methods start from NHWC alike (fresh_model), not only the ones ``fit`` trains."""
+    from residue.config import typed
+    from residue.experiments.poison_unlearning.jobs import fresh_model
+    from residue.experiments.poison_unlearning.spec import JobSpec
+
+    setting = {"dataset": "fashion_mnist", "attack": "gradient_matching", "model": "cnn", "model_args": {"width": 4, "hidden": 8},
+               "train": {"epochs": 1, "channels_last": nhwc}}
+    model = fresh_model(typed(JobSpec, {"setting": setting}), {"in_shape": (1, 28, 28), "num_classes": 10}, "model", "cpu")
+    conv = model[1][0].weight  # the second convolution: with one input channel both layouts coincide
+    assert conv.is_contiguous(memory_format=torch.channels_last) == nhwc and conv.is_contiguous() != nhwc
+    x = torch.rand(3, 1, 28, 28)
+    assert model(x).shape == (3, 10)

@@ -34,9 +34,12 @@ from .tuning import Axis, choose_across, search
 
 
 def fresh_model(spec: JobSpec, b: dict, stream: str, device):
+    """A new model of the setting; in the recipe's memory layout, so that every model of the job (the
+    poisoned one, its twin, the retrain, the unlearned ones) runs NHWC, not only those ``fit`` trains."""
     torch.manual_seed(derive(spec.seed, stream))
     kwargs = {**spec.setting.model_args, **b.get("model_args", {})}
-    return build(spec.setting.model, b["in_shape"], b["num_classes"], **kwargs).to(device)
+    model = build(spec.setting.model, b["in_shape"], b["num_classes"], **kwargs).to(device)
+    return model.to(memory_format=torch.channels_last) if spec.setting.train.channels_last else model
 
 
 def initial_model(spec: JobSpec, b: dict, device):

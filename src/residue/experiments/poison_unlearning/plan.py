@@ -46,11 +46,11 @@ class Plan:
         return [f"{ROOT}/{dataset}/{attack}/{method}/tuning/metrics.json"] if self.tuned(method) else []
 
     def summary_inputs(self) -> dict[str, list[str]]:
-        keys = list(self.settings)
+        pairs = [tuple(k.split("/")) for k in self.settings]  # (dataset, attack)
         return {
-            "poisoned": [p for k in keys for p in self.poisoned(*k.split("/"), self.seeds_of(*k.split("/")), "metrics.json")],
-            "tuning": [p for k in keys for m in self.methods for p in self.tuning_result(*k.split("/"), m)],
-            "unlearn": [f"{ROOT}/{k}/{m}/unlearn/metrics.json" for k in keys for m in [*REFERENCE_BUDGET, *self.methods]],
+            "poisoned": [p for ds, atk in pairs for p in self.poisoned(ds, atk, self.seeds_of(ds, atk), "metrics.json")],
+            "tuning": [p for ds, atk in pairs for m in self.methods for p in self.tuning_result(ds, atk, m)],
+            "unlearn": [f"{ROOT}/{k}/{m}/unlearn/metrics.json" for k in self.settings for m in [*REFERENCE_BUDGET, *self.methods]],
             "hypotheses": [f"{ROOT}/hypotheses/seed={s}/metrics.json" for s in self.seeds],
         }
 
