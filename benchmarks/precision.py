@@ -3,7 +3,8 @@
     python benchmarks/precision.py [--threads 1] [--steps 30] [--forward] [--compile] [--json out.json]
 
 For the repository's models at the batch sizes the default profile trains them with (the
-classifiers and P3's and P4's diffusion UNets), one SGD step (forward, backward, update) is timed in four variants: fp32, fp32 + channels_last, bf16 autocast,
+classifiers and P3's and P4's diffusion UNets), one SGD step (forward, backward, update) is timed in five variants: fp32, fp32 + channels_last, fp32 with
+only the model channels_last (batches NCHW, as P1's unlearning loops feed them), bf16 autocast,
 bf16 autocast + channels_last (the layout only matters for convolutions).  Each variant's median
 over ``--steps`` steps (after 5 warm-up steps) is printed with its achieved GFLOP/s (FLOPs counted
 by ``torch.utils.flop_counter``), next to the measured peak of this machine: the median of a
@@ -61,8 +62,10 @@ CASES = {  # as the default profile trains them (config/default.yaml)
     "P3 text UNet": denoiser(lambda: TextConditionalUNet(64, P3_UNET), (3, 32, 32), 32,
                              lambda b: torch.randint(2, 64, (b, P3_UNET.max_len)), 128),
 }
-VARIANTS = {"fp32": ("fp32", False), "fp32+CL": ("fp32", True), "bf16": ("bf16", False), "bf16+CL": ("bf16", True)}
-COMPILED = {"fp32+compile": ("fp32", False)}
+# variant: (precision, model channels_last, batch channels_last)
+VARIANTS = {"fp32": ("fp32", False, False), "fp32+CL": ("fp32", True, True), "fp32+CL model": ("fp32", True, False),
+            "bf16": ("bf16", False, False), "bf16+CL": ("bf16", True, True)}
+COMPILED = {"fp32+compile": ("fp32", False, False)}
 
 
 def peak(dtype: torch.dtype, reps: int = 20) -> float:
@@ -76,11 +79,12 @@ def peak(dtype: torch.dtype, reps: int = 20) -> float:
     return 2 * 1024**3 / statistics.median(times[3:]) / 1e9
 
 
-def stepper(make, precision, channels_last, forward=False, compiled=False):
+def stepper(make, precision, model_nhwc, batch_nhwc, forward=False, compiled=False):
     torch.manual_seed(0)
     model, x, loss_fn = make(forward)
-    if channels_last:
+    if model_nhwc:
         model.to(memory_format=torch.channels_last)
+    if batch_nhwc:
         x = x.contiguous(memory_format=torch.channels_last)
     opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
     device = torch.device("cpu")
@@ -131,7 +135,7 @@ def main() -> None:
                 if i >= 5:
                     times[v].append(time.perf_counter() - t)
         base = statistics.median(times["fp32"])
-        for v, (precision, _) in variants.items():
+        for v, (precision, *_) in variants.items():
             ms = statistics.median(times[v]) * 1e3
             gflops = steps[v][1] / (ms / 1e3) / 1e9
             rows.append({"case": case, "variant": v, "ms_per_step": ms, "speedup": base * 1e3 / ms,
