@@ -3,7 +3,8 @@
     ε̂ = ε_θ(x_t, ∅) + w · (ε_θ(x_t, c) − ε_θ(x_t, ∅))
 
 with guidance scale ``w`` (w = 1: plain conditional sampling; PAPERS.md §P4 uses w = 2).  The
-conditional and unconditional predictions share one forward pass on a doubled batch.
+conditional and unconditional predictions share one forward pass on a doubled batch, run in
+``spec.sample_precision`` (bf16 autocast where chosen); ε̂ and the DDIM update are float32.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import torch
 from tqdm.auto import tqdm
 
+from ..precision import autocast
 from .schedule import DiffusionSpec, ddim_scheduler
 
 
@@ -38,7 +40,9 @@ def ddim_sample(
         both = torch.cat([cb, model.null_cond(cb)])
         for t in sched.timesteps:
             tt = torch.full((2 * len(cb),), int(t), device=device, dtype=torch.long)
-            eps_c, eps_u = model(torch.cat([x, x]), tt, both).chunk(2)
+            with autocast(spec.sample_precision, device):
+                eps = model(torch.cat([x, x]), tt, both)
+            eps_c, eps_u = eps.float().chunk(2)
             eps = eps_u + w * (eps_c - eps_u)
             x = sched.step(eps, t, x, eta=spec.eta, generator=gen).prev_sample
         out.append(x.cpu())

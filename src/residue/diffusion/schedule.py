@@ -10,7 +10,10 @@ from diffusers import DDIMScheduler, DDPMScheduler
 @dataclass(frozen=True)
 class DiffusionSpec:
     """The diffusion process. Defaults follow the SalUn/EraseDiff DDPM setting (PAPERS.md §P4):
-    T = 1000, linear β from 1e-4 to 0.02, condition dropout 0.1, guidance scale 2."""
+    T = 1000, linear β from 1e-4 to 0.02, condition dropout 0.1, guidance scale 2.
+
+    ``sample_precision`` is the sampler's forward passes only (``residue.precision``: fp32, bf16 or
+    auto); training, the scheduler's update and everything scored from the samples stay float32."""
 
     num_train_timesteps: int = 1000
     beta_start: float = 1e-4
@@ -20,6 +23,7 @@ class DiffusionSpec:
     guidance: float = 2.0
     sample_steps: int = 50
     eta: float = 0.0
+    sample_precision: str = "fp32"
 
 
 def ddpm_scheduler(spec: DiffusionSpec) -> DDPMScheduler:
