@@ -5,10 +5,12 @@ in numbers and saves in time.
     python benchmarks/sample_precision.py [--run DIR] [--methods retrain salun] [--threads 1]
 
 ``DIR`` is a checkout (or a ``scripts/regenerate.sh`` clone) whose default profile has run:
-``results/relearning/<dataset>/original/metrics.json`` gives the scoring spec, and the original,
+``results/relearning/<dataset>/original/metrics.json`` gives the scoring spec, each method's
+``<method>/unlearn/metrics.json`` its seeds, and the original,
 classifier and unlearned models come from its ``artifacts/``.  Each model is scored as the
 pipeline scores it (``Evaluator.score``, seed ``derive(seed, "eval")``), once per precision; the
-fp32 row of the original must equal its committed ``metrics.json`` (the check that the benchmark
+original's row in the precision the run used (fp32 before c7dcc91, bf16 since on a CPU with native
+bf16) must equal its committed ``metrics.json``, printed first (the check that the benchmark
 measures the pipeline's own computation).
 """
 
@@ -41,9 +43,10 @@ def main() -> None:
     base = typed(JobSpec, committed["spec"], "relearning")
     art = a.run / "artifacts/relearning" / a.dataset
     data = images(base)
-    seeds = base.seeds or (0, 1, 2)
     models = [("original", art / "original/model.pt", base.seed)]
-    models += [(f"{m}/seed={s}", art / f"{m}/seed={s}/model.pt", s) for m in a.methods for s in seeds]
+    for m in a.methods:  # each method's seeds as its unlearning job ran them
+        seeds = json.loads((a.run / "results/relearning" / a.dataset / m / "unlearn/metrics.json").read_text())["spec"]["seeds"]
+        models += [(f"{m}/seed={s}", art / f"{m}/seed={s}/model.pt", s) for s in seeds]
     print(f"committed original: accuracy {committed['metrics']['retained_accuracy']:.4f}, KID {committed['metrics']['kid']:.4f}")
     print("| model | precision | UA | retained accuracy | KID ± spread | seconds |\n|---|---|---|---|---|---|")
     for prec in ("fp32", "bf16"):
