@@ -1,13 +1,16 @@
 """Gradient Canceling: the reachability numbers, a reachable θ_p that GC cancels, and the pixel box."""
 
+import copy
 import math
+import warnings
 
 import pytest
 import torch
 import torch.nn.functional as F
 
-from residue.attacks.gradient_canceling import (GCSpec, draw, fit_optimum, gradient_canceling, label_flip_target,
-                                                max_poison_grad_norm, reachability, stationarity_grad, sum_grad)
+from residue.attacks.gradient_canceling import (GCSpec, bias_part, draw, fit_optimum, gradient_canceling, label_flip_target,
+                                                max_poison_bias_grad_norm, max_poison_grad_norm, reachability,
+                                                stationarity_grad, sum_grad)
 from residue.compute import Meter
 from residue.errors import ConfigError
 from residue.models import build
@@ -64,8 +67,32 @@ def test_reachability_warns_when_the_poisons_cannot_cancel_the_gradient():
     with pytest.warns(UserWarning, match="unreachable"):
         r = reachability(model, x, y, 1, WD, clip=True)
     assert r["gc_reachable"] is False and r["gc_clean_grad_norm_at_target"] > r["gc_max_poison_grad_norm"]
-    r = reachability(model, x, y, 1, WD, clip=False)
-    assert r["gc_reachable"] is True and r["gc_max_poison_grad_norm"] is None
+    with pytest.warns(UserWarning, match="bias gradient to cancel"):  # no box bounds the whole norm, the bias part stays bounded
+        r = reachability(model, x, y, 1, WD, clip=False)
+    assert r["gc_reachable"] is False and r["gc_max_poison_grad_norm"] is None
+    assert r["gc_clean_bias_grad_norm_at_target"] > r["gc_max_poison_bias_grad_norm"] == pytest.approx(math.sqrt(2))
+
+
+def test_unclipped_reachability_is_decided_by_the_bias_part():
+    """Unclipped, a target is reachable while its bias gradient is within n_p·√2 and not beyond; the bias
+    bound holds for any input, however large, while the whole norm grows with the input."""
+    x, y, model = problem()
+    shift = torch.randn(model[1].weight.shape, generator=torch.Generator().manual_seed(2))
+    reach = {}
+    for size in (0.3, 3.0):
+        moved = copy.deepcopy(model)
+        with torch.no_grad():
+            moved[1].weight.add_(size * shift)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            r = reachability(moved, x, y, 20, WD, clip=False)
+        reach[size] = r["gc_reachable"]
+        assert r["gc_reachable"] == (r["gc_clean_bias_grad_norm_at_target"] <= r["gc_max_poison_bias_grad_norm"])
+    assert reach == {0.3: True, 3.0: False}
+    g = torch.Generator().manual_seed(3)
+    xp, yp = 1e3 * torch.randn(20, 1, 2, 2, generator=g), torch.randint(0, 3, (20,), generator=g)
+    grad = sum_grad(model, xp, yp)
+    assert bias_part(model, grad).norm() <= max_poison_bias_grad_norm(model, 20) < grad.norm()
 
 
 def craft(spec, seed=0):

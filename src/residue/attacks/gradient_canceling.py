@@ -16,7 +16,8 @@ Three choices make the attack able to work, each checked by a number the bundle 
     points are themselves a feasible poison set with zero GC loss, so a solution provably exists.
     ``scale`` > 1 multiplies the flipped inputs (unclipped variant only: the points leave the box).
   * **reachability check** — :func:`max_poison_grad_norm` bounds what n_p poisons in the feasible
-    set can contribute; it is compared with the gradient to cancel before crafting.
+    set can contribute, and :func:`max_poison_bias_grad_norm` what they can contribute to the bias,
+    box or no box; both are compared with the gradient to cancel before crafting.
   * **clipped and unclipped** — the official code optimises unclipped inputs; ``clip`` keeps every
     poison in the pixel box [0, 1] (a stricter threat model).
 Poisons start from copies of *other* clean images carrying the flipped labels, and follow plain
@@ -80,18 +81,40 @@ def fit_optimum(model: nn.Module, x: Tensor, y: Tensor, weight_decay: float, ite
     return out
 
 
+def _linear(model: nn.Module) -> nn.Linear:
+    """The victim's only layer; the bounds below hold for the linear softmax model alone."""
+    linear = [m for m in model.modules() if isinstance(m, nn.Linear)]
+    if len(linear) != 1 or sum(p.numel() for p in model.parameters()) != sum(p.numel() for p in linear[0].parameters()):
+        raise ValueError("max_poison_grad_norm: the bound is for a single linear layer (the logreg victim)")
+    return linear[0]
+
+
 def max_poison_grad_norm(model: nn.Module, n_poison: int, clip: bool) -> float:
     """Upper bound on ‖Σ_{D_p} ∇θ ℓ‖ for n_p poisons in the feasible set, for the linear softmax victim.
 
     For z = Wx + b, ∇_(W,b) ℓ = (p − e_y) ⊗ (x, 1), so ‖∇ℓ‖ = ‖p − e_y‖·√(‖x‖² + 1) ≤ √2·√(d + 1)
     with x ∈ [0, 1]^d (the sup: p on one wrong class); the bound times n_p bounds the sum.  With no
-    box the norm is unbounded (``inf``)."""
-    linear = [m for m in model.modules() if isinstance(m, nn.Linear)]
-    if len(linear) != 1 or sum(p.numel() for p in model.parameters()) != sum(p.numel() for p in linear[0].parameters()):
-        raise ValueError("max_poison_grad_norm: the bound is for a single linear layer (the logreg victim)")
-    if not clip:
-        return math.inf
-    return n_poison * math.sqrt(2.0) * math.sqrt(linear[0].in_features + 1)
+    box the norm is unbounded (``inf``), but its bias part is not (:func:`max_poison_bias_grad_norm`)."""
+    d = _linear(model).in_features
+    return n_poison * math.sqrt(2.0) * math.sqrt(d + 1) if clip else math.inf
+
+
+def max_poison_bias_grad_norm(model: nn.Module, n_poison: int) -> float:
+    """Upper bound on the bias part of ‖Σ_{D_p} ∇θ ℓ‖, whatever the inputs: ∇_b ℓ = p − e_y, and
+    ‖p − e_y‖ ≤ √2, so n_p poisons give at most n_p·√2 — a target whose clean bias gradient is larger
+    is out of reach even for unclipped poisons."""
+    _linear(model)
+    return n_poison * math.sqrt(2.0)
+
+
+def bias_part(model: nn.Module, grad: Tensor) -> Tensor:
+    """The bias entries of a flat gradient over ``model.parameters()`` (in their order)."""
+    bias, offset = _linear(model).bias, 0
+    for p in model.parameters():
+        if p is bias:
+            return grad[offset: offset + p.numel()]
+        offset += p.numel()
+    raise ValueError("bias_part: the linear layer has no bias")
 
 
 def draw(clean: nn.Module, x: Tensor, y: Tensor, spec: GCSpec, seed: int) -> tuple[Tensor, Tensor]:
@@ -117,14 +140,17 @@ def label_flip_target(clean: nn.Module, x: Tensor, y: Tensor, idx: Tensor, spec:
 
 
 def reachability(target: nn.Module, x: Tensor, y: Tensor, n_poison: int, weight_decay: float, clip: bool) -> dict:
-    """The gradient the poisons must cancel at θ_p against the most they can contribute."""
-    to_cancel = stationarity_grad(target, x, y, weight_decay, len(y) + n_poison).norm().item()
-    bound = max_poison_grad_norm(target, n_poison, clip)
-    if to_cancel > bound:
-        warnings.warn(f"gradient_canceling: θ_p is unreachable: the gradient to cancel ({to_cancel:.1f}) exceeds the "
-                      f"most {n_poison} poisons can contribute ({bound:.1f}); the attack can only fail", stacklevel=2)
+    """The gradient the poisons must cancel at θ_p, whole and its bias part, against the most they can contribute."""
+    grad = stationarity_grad(target, x, y, weight_decay, len(y) + n_poison)
+    to_cancel, bias_to_cancel = grad.norm().item(), bias_part(target, grad).norm().item()
+    bound, bias_bound = max_poison_grad_norm(target, n_poison, clip), max_poison_bias_grad_norm(target, n_poison)
+    for what, need, most in (("gradient", to_cancel, bound), ("bias gradient", bias_to_cancel, bias_bound)):
+        if need > most:
+            warnings.warn(f"gradient_canceling: θ_p is unreachable: the {what} to cancel ({need:.1f}) exceeds the "
+                          f"most {n_poison} poisons can contribute ({most:.1f}); the attack can only fail", stacklevel=2)
     return {"gc_clean_grad_norm_at_target": to_cancel, "gc_max_poison_grad_norm": None if math.isinf(bound) else bound,
-            "gc_reachable": to_cancel <= bound}
+            "gc_clean_bias_grad_norm_at_target": bias_to_cancel, "gc_max_poison_bias_grad_norm": bias_bound,
+            "gc_reachable": to_cancel <= bound and bias_to_cancel <= bias_bound}
 
 
 def gradient_canceling(target: nn.Module, x: Tensor, y: Tensor, x_init: Tensor, y_poison: Tensor, spec: GCSpec,

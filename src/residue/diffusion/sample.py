@@ -10,7 +10,6 @@ conditional and unconditional predictions share one forward pass on a doubled ba
 from __future__ import annotations
 
 import torch
-from tqdm.auto import tqdm
 
 from ..precision import autocast
 from .schedule import DiffusionSpec, ddim_scheduler
@@ -33,7 +32,7 @@ def ddim_sample(
     model.eval()
     gen = torch.Generator().manual_seed(seed)
     out = []
-    for cb in tqdm(cond.split(batch_size), desc="ddim", disable=True):
+    for cb in cond.split(batch_size):
         sched = ddim_scheduler(spec)
         x = torch.randn((len(cb), *shape), generator=gen).to(device)
         cb = cb.to(device)
@@ -41,10 +40,10 @@ def ddim_sample(
         for t in sched.timesteps:
             tt = torch.full((2 * len(cb),), int(t), device=device, dtype=torch.long)
             with autocast(spec.sample_precision, device):
-                eps = model(torch.cat([x, x]), tt, both)
-            eps_c, eps_u = eps.float().chunk(2)
-            eps = eps_u + w * (eps_c - eps_u)
-            x = sched.step(eps, t, x, eta=spec.eta, generator=gen).prev_sample
+                eps_both = model(torch.cat([x, x]), tt, both)
+            eps_c, eps_u = eps_both.float().chunk(2)
+            eps_hat = eps_u + w * (eps_c - eps_u)
+            x = sched.step(eps_hat, t, x, eta=spec.eta, generator=gen).prev_sample
         out.append(x.cpu())
     model.train(was_training)
     return torch.cat(out)
