@@ -27,7 +27,7 @@ from residue.compute import Meter
 from residue.config import typed
 from residue.diffusion import OptimSpec, averaged, to_model_range, train_denoiser
 from residue.diffusion.unlearning.base import UnlearnTask
-from residue.experiments.relearning.attack import curve_steps
+from residue.experiments.relearning.jobs import curve_steps
 from residue.experiments.relearning.data import images, split_forget
 from residue.experiments.relearning.evaluate import Evaluator, build_unet, load_model
 from residue.experiments.relearning.spec import JobSpec
