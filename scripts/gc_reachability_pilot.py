@@ -10,8 +10,9 @@ whether GC's poisons reach it, and what the victim then costs, for two families 
 
 Each line: θ_p's test accuracy, the gradient to cancel (whole and bias part) against the most the
 poisons can give to the bias (n_p·√2, box or no box), GC's loss at start and end, and the victim
-(L-BFGS to the optimum of D_c ∪ D_p, as the pipeline fits it): its test accuracy, its cost (clean −
-victim) and its distance to θ_p.  Unclipped (the official threat model), the setting of ``--setting``.
+(L-BFGS to the optimum of D_c ∪ D_p, the pipeline's solver; started here from θ_clean, in the
+pipeline from the seeded initialisation: the objective is strictly convex with weight decay, so
+both reach the same optimum): its test accuracy, its cost (clean − victim) and its distance to θ_p.  Unclipped (the official threat model), the setting of ``--setting``.
 
     PYTHONPATH=src python scripts/gc_reachability_pilot.py --seed 100 --gradpc 0.02,0.05,0.1 --scales 30 --lr 1,10
 """

@@ -31,6 +31,16 @@ def test_a_saved_model_round_trips_with_its_checksum(tmp_path):
     assert torch.equal(load_torch(path)["w"], torch.arange(1000, dtype=torch.float32))
 
 
+def test_saving_the_same_weights_twice_gives_the_same_bytes(tmp_path):
+    """The temporary file's random name must not reach the archive: two runs that compute the
+    same weights commit the same model.pt and the same sidecar (lineage compares them by hash)."""
+    first, second = tmp_path / "a" / "model.pt", tmp_path / "b" / "model.pt"
+    for path in (first, second):
+        save_torch(path, {"w": torch.arange(1000, dtype=torch.float32)})
+    assert first.read_bytes() == second.read_bytes()
+    assert checksum_path(first).read_text() == checksum_path(second).read_text()
+
+
 def test_a_truncated_model_is_one_line_naming_the_file_and_the_fix(tmp_path):
     path = _saved(tmp_path)
     path.write_bytes(path.read_bytes()[:500])

@@ -81,12 +81,16 @@ def checksum_path(path: str | os.PathLike) -> Path:
 def save_torch(path: str | os.PathLike, obj: Any) -> None:
     """Save ``obj`` atomically with a sidecar content hash, so a truncated or altered file is
     caught on load instead of being read silently.  The sidecar is renamed into place before the
-    file itself: a crash in between leaves no file (re-made) or an old one that fails the check."""
+    file itself: a crash in between leaves no file (re-made) or an old one that fails the check.
+    torch names the zip's inner folder after the file it is given, and the temporary name is
+    random, so it writes through a file object (inner folder ``archive``): equal objects give
+    equal bytes and equal sidecars on every run."""
     import torch
 
     path = Path(path)
     with atomic_path(path) as tmp:
-        torch.save(obj, tmp)
+        with open(tmp, "wb") as f:
+            torch.save(obj, f)
         write_text(checksum_path(path), f"{sha256_file(tmp)}  {path.name}\n")
 
 

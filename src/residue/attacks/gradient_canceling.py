@@ -85,7 +85,7 @@ def _linear(model: nn.Module) -> nn.Linear:
     """The victim's only layer; the bounds below hold for the linear softmax model alone."""
     linear = [m for m in model.modules() if isinstance(m, nn.Linear)]
     if len(linear) != 1 or sum(p.numel() for p in model.parameters()) != sum(p.numel() for p in linear[0].parameters()):
-        raise ValueError("max_poison_grad_norm: the bound is for a single linear layer (the logreg victim)")
+        raise ValueError("the poisons' gradient bounds hold for a single linear layer (the logreg victim) only")
     return linear[0]
 
 

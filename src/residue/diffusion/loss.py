@@ -2,12 +2,17 @@
 
     L_simple(x, c) = E_{t, ε} ‖ε − ε_θ(√ᾱ_t x + √(1−ᾱ_t) ε, t, c)‖²
 
+for an ε-predicting denoiser; a denoiser of another parameterization (the scheduler's
+``prediction_type``, :mod:`.parameterization`) regresses its own target, x₀ or v, the same way.
+
 Returned per example (mean over pixels), so unlearning objectives can weight and sign the terms.
 """
 
 from __future__ import annotations
 
 import torch
+
+from .parameterization import PREDICTIONS
 
 
 def drop_condition(model, cond: torch.Tensor, p: float, gen: torch.Generator) -> torch.Tensor:
@@ -37,5 +42,6 @@ def simple_loss(
         noise = torch.randn(x0.shape, generator=gen)
     t, noise = t.to(x0.device), noise.to(x0.device)
     x_t = scheduler.add_noise(x0, noise, t)
-    eps = model(x_t, t, drop_condition(model, cond, cond_drop, gen))
-    return (eps - noise).pow(2).flatten(1).mean(1)
+    out = model(x_t, t, drop_condition(model, cond, cond_drop, gen))
+    target = PREDICTIONS[scheduler.config.prediction_type].target(scheduler, x0, noise, t)
+    return (out - target).pow(2).flatten(1).mean(1)

@@ -6,6 +6,9 @@ from dataclasses import dataclass
 
 from diffusers import DDIMScheduler, DDPMScheduler
 
+from ..errors import ConfigError
+from .parameterization import PREDICTIONS
+
 
 @dataclass(frozen=True)
 class DiffusionSpec:
@@ -13,7 +16,11 @@ class DiffusionSpec:
     T = 1000, linear β from 1e-4 to 0.02, condition dropout 0.1, guidance scale 2.
 
     ``sample_precision`` is the sampler's forward passes only (``residue.precision``: fp32, bf16 or
-    auto); training, the scheduler's update and everything scored from the samples stay float32."""
+    auto); training, the scheduler's update and everything scored from the samples stay float32.
+
+    ``prediction_type`` is what the denoiser outputs (:mod:`.parameterization`): ``epsilon`` (the
+    papers' and P4's), ``sample`` (x₀; P3's default, chosen by a pilot: experiments/fb_mem/README.md)
+    or ``v_prediction``."""
 
     num_train_timesteps: int = 1000
     beta_start: float = 1e-4
@@ -24,6 +31,11 @@ class DiffusionSpec:
     sample_steps: int = 50
     eta: float = 0.0
     sample_precision: str = "fp32"
+    prediction_type: str = "epsilon"
+
+    def __post_init__(self):
+        if self.prediction_type not in PREDICTIONS:
+            raise ConfigError(f"unknown diffusion prediction_type {self.prediction_type!r} (one of {sorted(PREDICTIONS)})")
 
 
 def ddpm_scheduler(spec: DiffusionSpec) -> DDPMScheduler:
@@ -32,7 +44,7 @@ def ddpm_scheduler(spec: DiffusionSpec) -> DDPMScheduler:
         beta_start=spec.beta_start,
         beta_end=spec.beta_end,
         beta_schedule=spec.beta_schedule,
-        prediction_type="epsilon",
+        prediction_type=spec.prediction_type,
         clip_sample=True,
     )
 

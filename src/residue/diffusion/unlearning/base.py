@@ -17,6 +17,7 @@ from typing import Callable
 import torch
 from torch import nn
 
+from ...errors import ConfigError
 from ...training.gather import rows
 from ..schedule import DiffusionSpec, ddpm_scheduler
 from ..train import minibatch
@@ -37,6 +38,9 @@ class UnlearnTask:
     info: dict = field(default_factory=dict)  # what a method reports beside the model (e.g. its stopping step)
 
     def __post_init__(self):
+        if self.spec.prediction_type != "epsilon":  # ESD's, SA's and EraseDiff's targets are noise predictions
+            raise ConfigError(f"config error at diffusion.prediction_type: the unlearning methods are defined for "
+                              f"epsilon-predicting denoisers, not {self.spec.prediction_type!r}")
         self.scheduler = ddpm_scheduler(self.spec)
         self.original.requires_grad_(False).eval()
 

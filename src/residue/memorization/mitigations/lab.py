@@ -15,6 +15,7 @@ from functools import cached_property
 import torch
 
 from ...diffusion import DiffusionSpec, ddim_sample
+from ...diffusion.parameterization import implied_epsilon
 from ...diffusion.schedule import ddim_scheduler
 from ...diffusion.text import TextConditionalUNet
 from ...seeding import derive
@@ -42,8 +43,17 @@ class Lab:
                            seed=derive(self.seed, f"prompt-{p}"))
 
     @cached_property
+    def scheduler(self):
+        return ddim_scheduler(self.spec)
+
+    @cached_property
     def first_t(self) -> int:
-        return int(ddim_scheduler(self.spec).timesteps[0])
+        return int(self.scheduler.timesteps[0])
+
+    def epsilon(self, output: torch.Tensor, x_t: torch.Tensor) -> torch.Tensor:
+        """The noise prediction a denoiser output implies at ``x_t`` on the first step (the detectors
+        read ε whatever the model's ``prediction_type``)."""
+        return implied_epsilon(self.scheduler, output, x_t, torch.full((len(x_t),), self.first_t, dtype=torch.long))
 
     @torch.no_grad()
     def first_eps(self, model, tokens: torch.Tensor) -> torch.Tensor:
@@ -52,7 +62,8 @@ class Lab:
         cond = tokens.repeat_interleave(self.detect_seeds, 0)
         xs = x.repeat(len(tokens), 1, 1, 1)
         t = torch.full((2 * len(xs),), self.first_t, dtype=torch.long)
-        eps_c, eps_u = model(torch.cat([xs, xs]), t, torch.cat([cond, model.null_cond(cond)])).chunk(2)
+        out = model(torch.cat([xs, xs]), t, torch.cat([cond, model.null_cond(cond)]))
+        eps_c, eps_u = self.epsilon(out, torch.cat([xs, xs])).chunk(2)
         eps = eps_u + self.spec.guidance * (eps_c - eps_u)
         return eps.view(len(tokens), self.detect_seeds, *self.shape)
 

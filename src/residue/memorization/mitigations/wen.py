@@ -15,11 +15,13 @@ from ...registries import MITIGATIONS
 from .lab import Lab
 
 
-def magnitude(model, x: torch.Tensor, t: int, emb: torch.Tensor, keep: torch.Tensor, null: torch.Tensor, null_keep: torch.Tensor) -> torch.Tensor:
-    tt = torch.full((len(x),), t, dtype=torch.long)
+def magnitude(lab: Lab, x: torch.Tensor, emb: torch.Tensor, keep: torch.Tensor, null: torch.Tensor, null_keep: torch.Tensor) -> torch.Tensor:
+    """‖ε(x, e) − ε(x, e_∅)‖ at the first denoising step, mean over the initial noises ``x``."""
+    model = lab.model
+    tt = torch.full((len(x),), lab.first_t, dtype=torch.long)
     e = emb.expand(len(x), -1, -1)
-    eps_c = model.denoise(x, tt, e, keep.expand(len(x), -1))
-    eps_u = model.denoise(x, tt, null.expand(len(x), -1, -1), null_keep.expand(len(x), -1))
+    eps_c = lab.epsilon(model.denoise(x, tt, e, keep.expand(len(x), -1)), x)
+    eps_u = lab.epsilon(model.denoise(x, tt, null.expand(len(x), -1, -1), null_keep.expand(len(x), -1)), x)
     return (eps_c - eps_u).flatten(1).norm(dim=1).mean()
 
 
@@ -29,7 +31,7 @@ def detection_scores(lab: Lab, tokens: torch.Tensor) -> torch.Tensor:
     x = torch.stack([lab.noise(10_000 + i, 1)[0] for i in range(lab.detect_seeds)])
     null_tok = m.null_cond(tokens[:1])
     null, null_keep = m.encode(null_tok), null_tok != PAD
-    return torch.stack([magnitude(m, x, lab.first_t, m.encode(t[None]), t[None] != PAD, null, null_keep) for t in tokens])
+    return torch.stack([magnitude(lab, x, m.encode(t[None]), t[None] != PAD, null, null_keep) for t in tokens])
 
 
 @MITIGATIONS.register("wen")
@@ -55,7 +57,7 @@ def run(lab: Lab, tokens: torch.Tensor, lr: float = 0.05, steps: int = 10) -> tu
             opt = torch.optim.Adam([emb], lr=lr)
             x = lab.noise(p, lab.n)
             for _ in range(steps):
-                loss = magnitude(m, x, lab.first_t, emb, keep, null, null_keep)
+                loss = magnitude(lab, x, emb, keep, null, null_keep)
                 opt.zero_grad()
                 loss.backward()
                 opt.step()
