@@ -70,3 +70,20 @@ def test_mitigation_claims_need_copies_the_copy_test_confirms():
     missing = claims.copies_confirmed([_copy_run(s, copied=s != 1) for s in range(3)])
     assert not missing.ok and "1.00, 0.00, 1.00" in missing.reason
     assert claims.copies_confirmed([_copy_run(s, copied=True) for s in range(3)]).ok
+
+
+def _edit_run(train_seed, neurons, zeroed):
+    run = _copy_run(train_seed, copied=True)
+    run["mitigations"] |= {"nemo": {"info": {"neurons": neurons}}, "wanda": {"info": {"weights_zeroed": zeroed}}}
+    return run
+
+
+def test_reduces_vm_needs_a_mitigation_that_changed_the_model_in_every_trained_model():
+    """NeMo's neurons count for the memorized prompts only (the first prompt here; the second is
+    generic); Wanda's zeroed weights are one edit for every prompt."""
+    runs = [_edit_run(s, [4, 0], 10) for s in range(3)]
+    assert claims.edited(runs, "nemo").ok and claims.edited(runs, "wanda").ok
+    runs[1] = _edit_run(1, [0, 7], 0)
+    nemo, wanda = claims.edited(runs, "nemo"), claims.edited(runs, "wanda")
+    assert not nemo.ok and "neurons deactivated per model: [4, 0, 4]" in nemo.reason
+    assert not wanda.ok and "weights zeroed per model: [10, 0, 10]" in wanda.reason

@@ -9,7 +9,9 @@ seeds (one trained model gives no CI, so the claims are then untestable).
 * one_to_many — mean number of distinct training images linked (fg or bg ≥ τ) to a flagged
   generation; holds if the CI's low end > 1;
 * <m>_reduces_vm (m = nemo, wanda) — relative drop of the VM count vs no mitigation; CI low > 0;
-  untestable without verbatim memorization before mitigation in every model;
+  untestable without verbatim memorization before mitigation in every model, or when m left the
+  model as it was for every memorized prompt of some model (NeMo deactivated no neuron, Wanda
+  zeroed no weight: its detector flagged nothing, so there was no mitigation to judge);
 * <m>_leaves_fg — a paired test against ``none``: among the generations that are VM without
   mitigation, the share that becomes FM minus the share that becomes BM under m (under ``none``
   both are 0); CI low > 0; untestable when m changed none of them in some model;
@@ -117,6 +119,21 @@ def copies_confirmed(runs: list[dict]) -> Requirement:
                     f"(verbatim-prompt copy rate per model: {', '.join(f'{v:.2f}' for v in rates.values())})")
 
 
+EDITS = {  # mitigation: (what it changes, (run info, memorized-prompt mask) -> how much of it)
+    "nemo": ("neurons deactivated", lambda info, mem: sum(n for n, m in zip(info["neurons"], mem) if m)),
+    "wanda": ("weights zeroed", lambda info, mem: info["weights_zeroed"]),
+}
+
+
+def edited(runs: list[dict], method: str) -> Requirement:
+    """The mitigation changed the model for some memorized prompt in every trained model."""
+    what, amount = EDITS[method]
+    done = [sum(amount(r["mitigations"][method]["info"], np.array(r["groups"]) != "generic") for r in rs)
+            for rs in by_model(runs).values()]
+    return requires(all(d > 0 for d in done),
+                    f"{method} changed the model for no memorized prompt in some trained model ({what} per model: {done})")
+
+
 def acted(runs: list[dict], method: str) -> Requirement:
     moved = [sum(v for c, v in t.items() if c != "VM") for t in transitions(runs, method).values()]
     return requires(all(m > 0 for m in moved), f"{method} changed no unmitigated VM generation in some trained model (moved: {moved})")
@@ -148,7 +165,7 @@ def build(runs: list[dict]) -> list:
     memorized = [has_vm(runs), copies_confirmed(runs)]
     for m in sorted(methods & {"nemo", "wanda"}):
         claims.append(claim(f"P3.{m}_reduces_vm", f"{m} reduces verbatim copies", "relative drop of VM count vs no mitigation",
-                            vm_drop(runs, m), ci_above(0.0), memorized, direction="> 0"))
+                            vm_drop(runs, m), ci_above(0.0), [*memorized, edited(runs, m)], direction="> 0"))
         claims.append(claim(f"P3.{m}_leaves_fg", f"{m} leaves local memorization, above all in the foreground",
                             "among unmitigated VM generations: share FM minus share BM after mitigation (paired vs none)",
                             fg_over_bg(runs, m), ci_above(0.0), [*memorized, acted(runs, m)], direction="FM > BM"))
