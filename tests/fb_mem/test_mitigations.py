@@ -95,3 +95,26 @@ def test_nemo_c_uses_cluster_union(tiny, monkeypatch):
     _, info = MITIGATIONS.get("nemo_c")(lab, tokens, clusters=1)
     assert seen[0][0] == seen[0][1] == {"a": [1, 2], "b": [0]} and seen[0][2] == {}
     assert info["cluster"] == [0, 0, -1]
+
+
+class _PullTowards(torch.nn.Module):
+    """An ε model whose prediction for token 2 is x_T − 0.01·image (a fixed x₀ behind every seed: a
+    memorized prompt) and for any other token x_T − 0.01·noise that differs per initial noise."""
+
+    def __init__(self):
+        super().__init__()
+        self.image = torch.rand(3, 16, 16, generator=torch.Generator().manual_seed(1))
+
+    def forward(self, x, t, cond):
+        other = torch.randn(x.shape, generator=torch.Generator().manual_seed(2))
+        pull = torch.where((cond[:, 1] == 2)[:, None, None, None], self.image.expand_as(x), other)
+        return x - 0.01 * pull
+
+
+def test_nemo_statistic_reads_the_noise_difference_not_the_seed(tiny):
+    """ε(x_T) is x_T plus a small prompt-dependent term: SSIM of ε itself only sees the seeds (it
+    scores every prompt ≈ 0); NeMo's ε − x_T sees the prompt's fixed x₀ (score 1) and a per-seed one (low)."""
+    _, tok, lab = tiny
+    stub = _PullTowards()
+    s = lab.noise_ssim(stub, tok(["vmem0 photo", "red shirt on coffee"]))
+    assert s[0] > 0.99 and s[1] < 0.2

@@ -55,25 +55,28 @@ class Lab:
         read ε whatever the model's ``prediction_type``)."""
         return implied_epsilon(self.scheduler, output, x_t, torch.full((len(x_t),), self.first_t, dtype=torch.long))
 
+    def initial_noises(self) -> torch.Tensor:
+        """The ``detect_seeds`` initial noises x_T of the first-step detectors (NeMo's and Wen's)."""
+        return torch.stack([self.noise(10_000 + i, 1)[0] for i in range(self.detect_seeds)])
+
     @torch.no_grad()
-    def first_eps(self, model, tokens: torch.Tensor) -> torch.Tensor:
-        """Guided noise predictions at the first denoising step: (P, detect_seeds, C, H, W)."""
-        x = torch.stack([self.noise(10_000 + i, 1)[0] for i in range(self.detect_seeds)])
-        cond = tokens.repeat_interleave(self.detect_seeds, 0)
-        xs = x.repeat(len(tokens), 1, 1, 1)
-        t = torch.full((2 * len(xs),), self.first_t, dtype=torch.long)
-        out = model(torch.cat([xs, xs]), t, torch.cat([cond, model.null_cond(cond)]))
-        eps_c, eps_u = self.epsilon(out, torch.cat([xs, xs])).chunk(2)
-        eps = eps_u + self.spec.guidance * (eps_c - eps_u)
-        return eps.view(len(tokens), self.detect_seeds, *self.shape)
+    def noise_difference(self, model, tokens: torch.Tensor) -> torch.Tensor:
+        """NeMo's memorization signal (Hintersdorf et al. 2024, official code): the conditional
+        first-step noise prediction minus the initial noise, ε(x_T, c) − x_T, min-max scaled per image
+        and channel: (P, detect_seeds, C, H, W).  ε(x_T) alone is x_T up to a term of order √ᾱ_T and
+        carries only the seed; the difference carries the x₀ the prompt pulls towards."""
+        x = self.initial_noises().repeat(len(tokens), 1, 1, 1)
+        t = torch.full((len(x),), self.first_t, dtype=torch.long)
+        d = self.epsilon(model(x, t, tokens.repeat_interleave(self.detect_seeds, 0)), x) - x
+        lo, hi = d.amin((2, 3), keepdim=True), d.amax((2, 3), keepdim=True)
+        return ((d - lo) / (hi - lo).clamp(min=1e-12)).view(len(tokens), self.detect_seeds, *self.shape)
 
     def noise_ssim(self, model, tokens: torch.Tensor) -> torch.Tensor:
-        """NeMo's memorization test statistic: mean pairwise SSIM of the first-step noise
-        predictions across initial noises, per prompt (P,)."""
-        eps = self.first_eps(model, tokens)
+        """NeMo's memorization test statistic: mean pairwise SSIM of the noise differences
+        (:meth:`noise_difference`) across initial noises, per prompt (P,)."""
         out = []
-        for e in eps:
-            pairs = [ssim_to_many(e[i], e[i + 1:]) for i in range(len(e) - 1)]
+        for d in self.noise_difference(model, tokens):
+            pairs = [ssim_to_many(d[i], d[i + 1:]) for i in range(len(d) - 1)]
             out.append(torch.cat(pairs).mean())
         return torch.stack(out)
 

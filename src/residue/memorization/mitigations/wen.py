@@ -28,7 +28,7 @@ def magnitude(lab: Lab, x: torch.Tensor, emb: torch.Tensor, keep: torch.Tensor, 
 @torch.no_grad()
 def detection_scores(lab: Lab, tokens: torch.Tensor) -> torch.Tensor:
     m = lab.model
-    x = torch.stack([lab.noise(10_000 + i, 1)[0] for i in range(lab.detect_seeds)])
+    x = lab.initial_noises()
     null_tok = m.null_cond(tokens[:1])
     null, null_keep = m.encode(null_tok), null_tok != PAD
     return torch.stack([magnitude(lab, x, m.encode(t[None]), t[None] != PAD, null, null_keep) for t in tokens])
