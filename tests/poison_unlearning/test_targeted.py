@@ -39,3 +39,12 @@ def test_finetuning_victim_starts_from_the_brewing_model(root):
     start = saved["bundle"]["init_state"]
     assert all(torch.equal(saved["state"][k], start[k]) for k in start)
     assert m["effect"] == m["twin_effect"]
+
+
+def test_poisoned_model_file_is_byte_identical_across_runs(root):
+    """The saved bundle holds weights and data only: the brew's CPU seconds go to the job's log (a
+    timing in ``model.pt`` changed its hash on every run with identical weights)."""
+    _, saved = poison(root, SETTING, "a")
+    poison(root, SETTING, "b")
+    assert "brew_seconds" not in saved["bundle"]
+    assert (root / "a/model.pt").read_bytes() == (root / "b/model.pt").read_bytes()

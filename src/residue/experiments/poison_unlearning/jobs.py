@@ -125,6 +125,8 @@ def poison(ctx) -> dict:
     scenario = SCENARIOS[spec.setting.attack]
     attack_meter = Meter()  # crafting cost, reported apart from training cost
     b = scenario.craft(spec.setting, spec.seed, attack_meter, ctx.device)
+    if "brew_seconds" in b:  # machine-dependent: the job's log, neither metrics.json nor the saved bundle
+        print("brew CPU seconds per target: " + ", ".join(f"{v:.1f}" for v in b.pop("brew_seconds")), flush=True)
     model = initial_model(spec, b, ctx.device)
     hist = fit(model, b["x"], b["y"], spec.setting.train, derive(spec.seed, "train"), ctx.meter,
                checkpoint=ctx.work_dir() / "train.ckpt", desc=f"{spec.setting.dataset}/{spec.setting.key}")
@@ -145,8 +147,6 @@ def poison(ctx) -> dict:
     if getattr(scenario, "twin", False):
         out.update(twin_metrics(spec, b, scenario, ctx.device, ctx.meter))
     out.update({k: v for k, v in b.items() if k in ("clean_accuracy", "target_accuracy", "brew_loss", "brew_base_loss") or k.startswith("gc_")})
-    if "brew_seconds" in b:  # machine-dependent: the job's log, not metrics.json
-        print("brew CPU seconds per target: " + ", ".join(f"{v:.1f}" for v in b["brew_seconds"]), flush=True)
     return out
 
 

@@ -5,8 +5,8 @@ projections and deactivate them (PAPERS.md §P3).
   prompt's tokens (the value projection sees only the text, so the first denoising step's
   activations are those of any step);
 * reference: mean and sd of the activations over non-memorized prompts; z = (a − μ) / σ;
-* memorization test: mean pairwise SSIM of the first-step noise predictions across initial noises
-  above mean + 1 sd of the non-memorized prompts' (:meth:`Lab.noise_ssim`);
+* memorization test: mean pairwise SSIM of the first-step noise differences ε(x_T, c) − x_T
+  across initial noises above mean + 1 sd of the non-memorized prompts' (:meth:`Lab.noise_ssim`);
 * initial selection: θ from 5 down to 1 in steps of 0.25, neurons with z > θ plus the top-k of
   every layer, k growing by one per step, until the prompt is no longer detected as memorized;
 * refinement: drop whole layers, then single neurons, whenever the prompt stays non-memorized;
