@@ -7,6 +7,7 @@ import torch
 
 from residue.errors import DataError
 from residue.experiments.fb_mem import claims
+from residue.experiments.fb_mem.matched import fbmem_flags
 from residue.memorization.copy_test import copies, nn_ratio
 from residue.memorization.whole import matched_threshold
 from residue.segmentation.base import Assets, build
@@ -87,3 +88,23 @@ def test_reduces_vm_needs_a_mitigation_that_changed_the_model_in_every_trained_m
     nemo, wanda = claims.edited(runs, "nemo"), claims.edited(runs, "wanda")
     assert not nemo.ok and "neurons deactivated per model: [4, 0, 4]" in nemo.reason
     assert not wanda.ok and "weights zeroed per model: [10, 0, 10]" in wanda.reason
+
+
+def _scored_run(sample_seed, fbmem, l2):
+    """One run of one memorized prompt × 2 images, then one generic prompt × 2: FB-Mem's score
+    (max of the best match's fg and bg) and one baseline's, in that order; whole_fpr 0.5."""
+    return {"spec": {"train": {"seed": 0}, "sample_seed": sample_seed}, "memorized_prompts": 1, "images_per_prompt": 2,
+            "whole_fpr": 0.5, "fbmem_scores": fbmem, "whole_scores": {"l2": l2},
+            "mitigations": {"none": {"categories_tau": ["VM" if s >= 0.9 else "FM" for s in fbmem[:2]]}}}
+
+
+def test_whole_image_misses_at_one_fpr_drops_fb_mems_own_false_positives():
+    """At the paper's τ = 0.8 FB-Mem flags both memorized generations, and half its generic ones are
+    above τ too; the baseline flags only the first.  Thresholded at the baselines' matched FPR (from
+    the other sampling seed's generic scores), FB-Mem keeps only the first: nothing is missed."""
+    runs = [_scored_run(0, [0.95, 0.82, 0.90, 0.85], [1.0, 0.0, 0.0, 0.0]),
+            _scored_run(1, [0.97, 0.81, 0.88, 0.86], [1.0, 0.0, 0.0, 0.0])]
+    assert claims.whole_image_misses(runs) == {0: 0.5}
+    assert claims.whole_image_misses(runs, matched=True) == {0: 0.0}
+    own = fbmem_flags(runs)
+    assert own[(0, 0)]["memorized"].tolist() == [True, False] and own[(0, 0)]["fpr"] == 0.5

@@ -6,6 +6,8 @@ seeds (one trained model gives no CI, so the claims are then untestable).
 * whole_image_misses — share of FB-Mem-flagged (VM/FM/BM at τ) unmitigated generations of the
   memorized prompts that no whole-image baseline flags, every baseline thresholded at the matched
   false-positive rate on generic generations (:mod:`.matched`); holds if the CI's low end > 0;
+* whole_image_misses_matched — the same with FB-Mem also thresholded at that matched FPR (its own
+  generic false positives otherwise count as findings the baselines miss); same criterion;
 * one_to_many — mean number of distinct training images linked (fg or bg ≥ τ) to a flagged
   generation; holds if the CI's low end > 1;
 * <m>_reduces_vm (m = nemo, wanda) — relative drop of the VM count vs no mitigation; CI low > 0;
@@ -32,7 +34,7 @@ import numpy as np
 
 from ...claims import Requirement, ci_above, make_claim, mean_below, requires
 from ...stats import Estimate, mean_ci
-from .matched import key, whole_flags
+from .matched import fbmem_flags, key, whole_flags
 
 PAPER = "2508.12148"
 UNIT = "trained model (training seed)"
@@ -54,14 +56,16 @@ def _ratio(num: float, den: float) -> float:
     return num / den if den else float("nan")
 
 
-def whole_image_misses(runs: list[dict]) -> dict[int, float]:
-    """Per model: FB-Mem-flagged generations no matched-FPR baseline flags / FB-Mem-flagged."""
+def whole_image_misses(runs: list[dict], matched: bool = False) -> dict[int, float]:
+    """Per model: FB-Mem-flagged generations no matched-FPR baseline flags / FB-Mem-flagged; FB-Mem
+    at the paper's τ, or (``matched``) at the baselines' matched FPR too."""
     flags = whole_flags(runs)
+    own = fbmem_flags(runs) if matched else {}
     out = {}
     for seed, rs in by_model(runs).items():
         missed = flagged = 0
         for r in rs:
-            fl = _cats(r) != "NM"
+            fl = own[key(r)]["memorized"] if matched else _cats(r) != "NM"
             any_whole = np.any([f["memorized"] for f in flags[key(r)].values()], axis=0)
             missed += int((fl & ~any_whole).sum())
             flagged += int(fl.sum())
@@ -158,6 +162,9 @@ def build(runs: list[dict]) -> list:
         claim("P3.whole_image_misses", "whole-image metrics (pixel l2, SSIM, classifier cosine) miss partial memorization that FB-Mem finds",
               f"share of FB-Mem-flagged generations (tau = {tau:g}) no whole-image baseline flags at the matched FPR",
               whole_image_misses(runs), ci_above(0.0), direction="> 0"),
+        claim("P3.whole_image_misses_matched", "whole-image metrics miss partial memorization that FB-Mem finds, both at one false-positive rate",
+              f"share of FB-Mem-flagged generations (FB-Mem too at the matched FPR {runs[0]['whole_fpr']:g}) no whole-image baseline flags",
+              whole_image_misses(runs, matched=True), ci_above(0.0), direction="> 0"),
         claim("P3.one_to_many", "one generation links to several training images",
               f"distinct training images with fg or bg >= {tau:g} per flagged generation", one_to_many(runs), ci_above(1.0),
               direction="> 1"),

@@ -24,15 +24,28 @@ def _split(r: dict, scores: list[float]) -> tuple[np.ndarray, np.ndarray]:
     return s[:n_mem], s[n_mem:]
 
 
-def whole_flags(runs: list[dict]) -> dict[tuple[int, int], dict[str, dict]]:
-    """Per run and baseline: threshold, flags on the memorized and the generic generations, FPR."""
+def matched_flags(runs: list[dict], scores_of) -> dict[tuple[int, int], dict[str, dict]]:
+    """Per run and detector (``scores_of(run)``: {name: scores of the memorized, then the generic
+    generations}): threshold, flags on the memorized and the generic generations, FPR."""
     out = {}
     for r in runs:
         peers = [p for p in runs if p["spec"]["train"]["seed"] == r["spec"]["train"]["seed"] and p is not r] or [r]
         out[key(r)] = {}
-        for b, scores in r["whole_scores"].items():
-            ref = np.concatenate([_split(p, p["whole_scores"][b])[1] for p in peers])
+        for b, scores in scores_of(r).items():
+            ref = np.concatenate([_split(p, scores_of(p)[b])[1] for p in peers])
             t = matched_threshold(ref, r["whole_fpr"])
             mem, gen = _split(r, scores)
             out[key(r)][b] = {"threshold": t, "memorized": mem >= t, "generic": gen >= t, "fpr": float((gen >= t).mean())}
     return out
+
+
+def whole_flags(runs: list[dict]) -> dict[tuple[int, int], dict[str, dict]]:
+    """The whole-image baselines (pixel l2, SSIM, classifier cosine) at the matched FPR."""
+    return matched_flags(runs, lambda r: r["whole_scores"])
+
+
+def fbmem_flags(runs: list[dict]) -> dict[tuple[int, int], dict]:
+    """FB-Mem itself at the matched FPR: a generation is flagged (not NM) at τ exactly when the larger
+    of its best match's fg and bg scores reaches τ, so that score, thresholded like the baselines',
+    is FB-Mem at the same false-positive rate."""
+    return {k: v["fb_mem"] for k, v in matched_flags(runs, lambda r: {"fb_mem": r["fbmem_scores"]}).items()}

@@ -16,7 +16,7 @@ from ...registries import JOBS
 from ...report.tables import write_table
 from ...stats import Estimate, mean_ci
 from . import claims, figures
-from .matched import key, whole_flags
+from .matched import fbmem_flags, key, whole_flags
 
 GROUPS = ("verbatim", "foreground", "background", "generic")
 
@@ -65,7 +65,7 @@ def copy_rows(runs: list[dict]) -> list[dict]:
 
 
 def whole_rows(runs: list[dict], trains: dict[int, dict]) -> list[dict]:
-    flags = whole_flags(runs)
+    flags, own_flags = whole_flags(runs), fbmem_flags(runs)
     fpr = runs[0]["whole_fpr"]
     rows = []
     for r in runs:
@@ -81,6 +81,9 @@ def whole_rows(runs: list[dict], trains: dict[int, dict]) -> list[dict]:
             row[f"{b} FPR (target {fpr:g})"] = f"{f['fpr']:.3f}"
             any_whole |= f["memorized"]
         row["FB-Mem flagged, missed by all whole-image"] = int((fl & ~any_whole).sum())
+        own = own_flags[key(r)]
+        row[f"FB-Mem at the matched FPR: flags / FPR (target {fpr:g}) / missed by all whole-image"] = (
+            f"{int(own['memorized'].sum())} / {own['fpr']:.3f} / {int((own['memorized'] & ~any_whole).sum())}")
         row["classifier test accuracy"] = f"{trains[r['spec']['train']['seed']]['classifier_test_accuracy']:.3f}"
         rows.append(row)
     return rows

@@ -125,8 +125,6 @@ def poison(ctx) -> dict:
     scenario = SCENARIOS[spec.setting.attack]
     attack_meter = Meter()  # crafting cost, reported apart from training cost
     b = scenario.craft(spec.setting, spec.seed, attack_meter, ctx.device)
-    if "brew_seconds" in b:  # machine-dependent: the job's log, neither metrics.json nor the saved bundle
-        print("brew CPU seconds per target: " + ", ".join(f"{v:.1f}" for v in b.pop("brew_seconds")), flush=True)
     model = initial_model(spec, b, ctx.device)
     hist = fit(model, b["x"], b["y"], spec.setting.train, derive(spec.seed, "train"), ctx.meter,
                checkpoint=ctx.work_dir() / "train.ckpt", desc=f"{spec.setting.dataset}/{spec.setting.key}")
