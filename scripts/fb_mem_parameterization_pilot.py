@@ -22,12 +22,12 @@ import yaml
 from residue.compute import Meter
 from residue.config import typed
 from residue.data.sources.fb_mem_scenes import load_scenes
-from residue.diffusion import ddim_sample, to_model_range, to_unit_range, train_denoiser
-from residue.experiments.fb_mem.assets import TrainJobSpec, fresh
+from residue.diffusion import ddim_sample, to_unit_range
+from residue.experiments.fb_mem.assets import TrainJobSpec
 from residue.experiments.fb_mem.evaluate import distinct
 from residue.experiments.fb_mem.prompts import choose
+from residue.experiments.fb_mem.train import fit_denoiser, untrained
 from residue.memorization import copy_test
-from residue.seeding import derive
 
 GROUPS = ("verbatim", "foreground", "background", "generic")
 
@@ -44,7 +44,6 @@ def main() -> None:
     cfg = yaml.safe_load(open(args.config))["fb_mem"]
     ev = cfg["evaluate"]
     scenes = load_scenes()
-    x, _ = scenes.data.train.tensors()
     keep = distinct(scenes.data.train.x)
     cand = torch.from_numpy(scenes.data.train.x[keep].astype(np.float32) / 255)
     prompts = choose(scenes, ev["generic_prompts"], ev["reference_prompts"], args.seed)
@@ -52,11 +51,9 @@ def main() -> None:
     for kind in args.predict.split(","):
         spec = typed(TrainJobSpec, {**cfg["train"], "seed": args.seed}, "fb_mem.train")
         spec = replace(spec, diffusion=replace(spec.diffusion, prediction_type=kind))
-        torch.manual_seed(derive(spec.seed, "model"))
-        t = fresh(scenes.vocab, spec)
+        t = untrained(scenes, spec)
         start = time.process_time()
-        train_denoiser(t.denoiser, to_model_range(x), t.tokenizer(scenes.train_captions), spec.diffusion, spec.optim,
-                       spec.seed, Meter(), desc=f"{kind}")
+        fit_denoiser(t, scenes, spec, Meter(), desc=f"{kind}")
         cpu = time.process_time() - start
         t.denoiser.eval()
         cond = t.tokenizer(prompts.captions).repeat_interleave(args.images, 0)

@@ -26,29 +26,23 @@ import yaml
 from residue.compute import Meter
 from residue.config import typed
 from residue.data.sources.fb_mem_scenes import load_scenes
-from residue.diffusion import to_model_range, to_unit_range, train_denoiser
-from residue.experiments.fb_mem.assets import TrainJobSpec, fresh
+from residue.diffusion import to_unit_range
+from residue.experiments.fb_mem.assets import TrainJobSpec
 from residue.experiments.fb_mem.evaluate import distinct
 from residue.experiments.fb_mem.prompts import choose
+from residue.experiments.fb_mem.train import fit_classifier, fit_denoiser, untrained
 from residue.experiments.fb_mem.utility import alignment
 from residue.memorization import copy_test
 from residue.memorization.mitigations.lab import Lab
 from residue.memorization.mitigations.nemo import memorized
 from residue.memorization.mitigations.wanda import prune
-from residue.seeding import derive
-from residue.training import fit
 
 
 def trained(scenes, spec: TrainJobSpec, cache: Path | None):
     """The seed's denoiser and classifier as ``fb_mem.train`` makes them (the segmenter is not needed)."""
-    torch.manual_seed(derive(spec.seed, "model"))
-    t = fresh(scenes.vocab, spec)
-    x, y = scenes.data.train.tensors()
-    parts = {"denoiser": lambda: train_denoiser(t.denoiser, to_model_range(x), t.tokenizer(scenes.train_captions),
-                                                spec.diffusion, spec.optim, spec.seed, Meter(),
-                                                desc=f"denoiser/seed={spec.seed}"),
-             "classifier": lambda: fit(t.classifier, x, y, spec.classifier, derive(spec.seed, "cls"), Meter(),
-                                       desc="classifier")}
+    t = untrained(scenes, spec)
+    parts = {"denoiser": lambda: fit_denoiser(t, scenes, spec, Meter(), desc=f"denoiser/seed={spec.seed}"),
+             "classifier": lambda: fit_classifier(t, scenes, spec, Meter(), desc="classifier")}
     for name, train in parts.items():
         path = cache / f"{name}-{spec.seed}.pt" if cache else None
         if path and path.exists():

@@ -8,7 +8,8 @@ the method's own report (GA's stopping step, DiMUM's alternative-data loss befor
 ``--dimra`` methods, UA along a DiMRA attack on D_r (the pipeline's attack), scored at every curve
 point and at the end both on the attack's raw weights and on its EMA (``--attack-ema``, diffusers' warm-up).
 ``--lr`` and ``--unlearn-ema`` override the unlearning lr and EMA decay of the chosen points (0: the
-unlearned model is the raw last weights), for the diagnosis of README "Fourth pass".
+unlearned model is the raw last weights), for the diagnosis of README "Fourth pass"; ``--attack-lrs``
+attacks copies of each unlearned model at several DiMRA lrs (the attacker's calibration, "Sixth pass").
 
     python scripts/relearning_pilot.py --only ga,salun --out pilot.jsonl
 """
@@ -21,6 +22,7 @@ import json
 import time
 from dataclasses import replace
 
+import torch
 import yaml
 
 from residue.compute import Meter
@@ -38,14 +40,17 @@ from residue.seeding import derive, seed_everything
 LRS = (1e-4, 5e-4, 1e-3)  # the same three learning rates for every method (same effort)
 GRID = {  # name: (registered method, [(lr, hp), ...])
     "ga": ("ga", [(lr, {"alpha": 1.0, "target_ua": 0.95, "check_every": 10}) for lr in LRS]),
-    "salun": ("salun", [(1e-4, {"alpha": 1e-3, "fraction": 0.5}), (1e-4, {"alpha": 1.0, "fraction": 0.5}),
-                        (5e-4, {"alpha": 1.0, "fraction": 0.5})]),
+    # SalUn's α = 1e-3 on its code's per-pixel sum of L_simple(D_r) (README "Sixth pass"; the third pass's grid
+    # read α on a per-pixel mean and tried (1e-4, 1e-3), (1e-4, 1), (5e-4, 1))
+    "salun": ("salun", [(lr, {"alpha": 1e-3, "fraction": 0.5}) for lr in LRS]),
     "erasediff": ("erasediff", [(lr, {"lam": 0.1, "k": 2, "inner_lr": 5e-4}) for lr in LRS]),
     "sa": ("sa", [(lr, {"gamma": 1.0, "lam": 10.0, "fisher_samples": 64}) for lr in LRS]),
     "esd": ("esd", [(lr, {"eta": 1.0, "params": "conditioning"}) for lr in LRS]),
     "dimum_class": ("dimum", [(lr, {"alt": "class", "alt_args": {"alt_class": 8}, "lam": 1.0, "n_alt": 64}) for lr in LRS]),
     "dimum_pattern": ("dimum", [(lr, {"alt": "pattern", "lam": 1.0, "n_alt": 64}) for lr in LRS]),
+    "retrain": ("retrain", [(1e-3, {})]),  # the control, with the original's recipe (OPT)
 }
+OPT = {"retrain": {"steps": 1500, "batch_size": 64}}  # optimiser settings that differ from the finetuning methods' 80 steps
 
 
 def attack(model, aux, spec, ev, opt, seed) -> dict:
@@ -86,6 +91,8 @@ def main() -> None:
     ap.add_argument("--unlearn-ema", type=float, default=None, help="override the unlearning EMA decay (0: raw weights)")
     ap.add_argument("--attack-ema", type=float, default=0.995,
                     help="the attack's EMA decay, scored beside its raw weights (0.995: the third pass's)")
+    ap.add_argument("--attack-lrs", default=None,
+                    help="comma-separated DiMRA lrs, each attacking a copy of the same unlearned model (default: the config's)")
     ap.add_argument("--out", required=True)
     a = ap.parse_args()
     rel = yaml.safe_load(open(a.config))["relearning"]
@@ -94,6 +101,7 @@ def main() -> None:
     spec = replace(spec, eval=replace(spec.eval, per_class_samples=a.per_class))
     base = next(m for m in rel["methods"] if m["name"] == "ga")["opt"]
     dimra_opt = replace(typed(OptimSpec, rel["dimra"]["opt"], "dimra.opt"), ema_decay=a.attack_ema)
+    attack_lrs = [float(x) for x in a.attack_lrs.split(",")] if a.attack_lrs else [dimra_opt.lr]
     data = images(spec)
     original = load_model(build_unet(spec, data.num_classes), f"{a.art}/original/model.pt", "cpu")
     replay = load_torch(f"{a.art}/replay.pt")
@@ -116,13 +124,15 @@ def main() -> None:
         for i in idx:
             lr, hp = points[i]
             seed_everything(a.seed)
+            torch.manual_seed(derive(a.seed, "model"))  # the retrained model's initialisation, as the job does
             task = UnlearnTask(copy.deepcopy(original).requires_grad_(True), original, rd(retain), rd(forget),
                                spec.forget_class, data.num_classes, spec.diffusion,
                                replay=(to_model_range(replay["x"][acc]), replay["y"][acc]),
-                               probe_ua=lambda m: ev.ua(m, spec.eval.curve_samples, derive(a.seed, "probe"))[0])
+                               probe_ua=lambda m: ev.ua(m, spec.eval.curve_samples, derive(a.seed, "probe"))[0],
+                               fresh_model=lambda: build_unet(spec, data.num_classes))
             lr = a.lr if a.lr is not None else lr
             ema_decay = a.unlearn_ema if a.unlearn_ema is not None else base["ema_decay"]
-            opt = typed(OptimSpec, {**base, "lr": lr, "ema_decay": ema_decay}, "opt")
+            opt = typed(OptimSpec, {**base, **OPT.get(name, {}), "lr": lr, "ema_decay": ema_decay}, "opt")
             t0 = time.perf_counter()
             DIFFUSION_UNLEARNING.get(method, "m")(task, opt, a.seed, Meter(), **hp)
             t1 = time.perf_counter()
@@ -132,7 +142,9 @@ def main() -> None:
                    "kid": m["kid"], "kid_std": m["kid_std"], "n_kid": m["n_kid_samples"], **task.info,
                    "unlearn_s": round(t1 - t0, 1), "score_s": round(time.perf_counter() - t1, 1)}
             if name in a.dimra.split(","):
-                row.update(attack(task.model, rd(retain), spec, ev, dimra_opt, a.seed))
+                attacks = {lr: attack(copy.deepcopy(task.model), rd(retain), spec, ev, replace(dimra_opt, lr=lr), a.seed)
+                           for lr in attack_lrs}
+                row.update(attacks[attack_lrs[0]] if len(attack_lrs) == 1 else {"attacks": {str(lr): r for lr, r in attacks.items()}})
             print(json.dumps(row), flush=True)
             with open(a.out, "a") as f:
                 f.write(json.dumps(row) + "\n")

@@ -7,7 +7,7 @@ import torch
 
 from residue.errors import DataError
 from residue.experiments.fb_mem import claims
-from residue.experiments.fb_mem.matched import fbmem_flags
+from residue.experiments.fb_mem.matched import fbmem_flags, flags
 from residue.memorization.copy_test import copies, nn_ratio
 from residue.memorization.whole import matched_threshold
 from residue.segmentation.base import Assets, build
@@ -104,7 +104,7 @@ def test_whole_image_misses_at_one_fpr_drops_fb_mems_own_false_positives():
     the other sampling seed's generic scores), FB-Mem keeps only the first: nothing is missed."""
     runs = [_scored_run(0, [0.95, 0.82, 0.90, 0.85], [1.0, 0.0, 0.0, 0.0]),
             _scored_run(1, [0.97, 0.81, 0.88, 0.86], [1.0, 0.0, 0.0, 0.0])]
-    assert claims.whole_image_misses(runs) == {0: 0.5}
-    assert claims.whole_image_misses(runs, matched=True) == {0: 0.0}
+    assert claims.whole_image_misses(runs, flags(runs)) == {0: 0.5}
+    assert claims.whole_image_misses(runs, flags(runs), matched=True) == {0: 0.0}
     own = fbmem_flags(runs)
     assert own[(0, 0)]["memorized"].tolist() == [True, False] and own[(0, 0)]["fpr"] == 0.5

@@ -120,3 +120,28 @@ def test_quality_criterion_is_half_the_original_gap_to_the_real_floor():
     claims = {c.id: c for c in claims_for(["m"], {"m": "finetuning"}, unl, att, original, ["retain"], [0, 1, 2])}
     q = claims["P4.m.quality"]
     assert q.holds is False and abs(q.value - 0.006) < 1e-9 and "0.004" in q.criterion
+
+
+def _p4_claims(ua_before, ua_after):
+    """P4 claims for a finetuning baseline ``m`` and a DiMUM ``d``: UA before and after DiMRA, per seed."""
+    original = {"kid": 0.010, "kid_real_floor": 0.002, "ua": 0.0}
+    unl = {(n, s): {"ua": ua_before[n][s], "kid": 0.010} for n in ua_before for s in (0, 1, 2)}
+    att = {(n, "retain", s): {"ua": ua_after[n][s]} for n in ua_after for s in (0, 1, 2)}
+    cs = claims_for(["m", "d"], {"m": "finetuning", "d": "dimum"}, unl, att, original, ["retain"], [0, 1, 2])
+    return {c.id: c for c in cs}
+
+
+def test_dimra_relearns_is_the_paired_ua_drop_and_dimum_is_compared_with_the_reversed_baselines():
+    before = {"m": [0.90, 0.95, 1.00], "d": [1.0, 1.0, 1.0]}
+    c = _p4_claims(before, {"m": [0.20, 0.30, 0.25], "d": [0.95, 0.90, 1.00]})
+    drop = c["P4.m.dimra_relearns"]
+    assert drop.holds is True and abs(drop.value - (0.95 - 0.25)) < 1e-9  # before − after, not 1 − after (0.75)
+    better = c["P4.d.resists_better"]
+    assert better.holds is True and abs(better.value - (0.95 - 0.25)) < 1e-9 and "m" in better.metric
+    # DiMUM reversed as far as the baseline: the comparison fails
+    c = _p4_claims(before, {"m": [0.20, 0.30, 0.25], "d": [0.25, 0.20, 0.35]})
+    assert c["P4.d.resists_better"].holds is False
+    # a baseline DiMRA does not reverse leaves nothing to resist: untestable, with the reason
+    c = _p4_claims(before, {"m": [0.85, 0.90, 0.95], "d": [0.95, 0.90, 1.00]})
+    assert c["P4.m.dimra_relearns"].holds is False
+    assert c["P4.d.resists_better"].holds is None and "no attack to resist" in c["P4.d.resists_better"].untestable_reason

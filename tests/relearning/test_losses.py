@@ -8,7 +8,7 @@ from residue.diffusion.unlearning.dimum import dimum_loss, neutral_pattern
 from residue.diffusion.unlearning.erasediff import erasediff_loss
 from residue.diffusion.unlearning.esd import esd_loss
 from residue.diffusion.unlearning.ga import ga_loss
-from residue.diffusion.unlearning.salun import random_label_loss
+from residue.diffusion.unlearning.salun import random_label_loss, retain_loss
 from residue.diffusion.unlearning.selective_amnesia import ewc_penalty, fisher_diagonal
 
 from .conftest import make_task
@@ -54,6 +54,18 @@ def test_ga_loss_is_minus_forget_plus_alpha_retain():
     l_f = (eps_f - b[0]).pow(2).mean()
     l_r = (eps_r - b[retain[1]].view(-1, 1, 1, 1)).pow(2).mean()
     assert torch.allclose(loss, -l_f + 2.0 * l_r)
+
+
+def test_salun_retain_loss_is_summed_over_pixels_as_in_salun_code():
+    # SalUn's α = 1e-3 weighs a per-pixel *sum* of L_simple(D_r): here 16 pixels (1×4×4), by hand
+    task = make_task([0.5, -0.25, 0.75, 0.0])
+    retain = task.retain
+    loss = retain_loss(task, retain, torch.Generator().manual_seed(7))
+    g = torch.Generator().manual_seed(7)
+    torch.randint(0, T, (len(retain[1]),), generator=g)
+    eps = torch.randn(retain[0].shape, generator=g)
+    per_example = (eps - task.model.b.detach()[retain[1]].view(-1, 1, 1, 1)).pow(2).sum(dim=(1, 2, 3))
+    assert torch.allclose(loss, per_example.mean())
 
 
 def test_dimum_loss_is_retain_plus_lambda_alternative_under_forget_label():

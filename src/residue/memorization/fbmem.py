@@ -55,6 +55,11 @@ class Matches:
     def best_score(self) -> np.ndarray:
         return 0.5 * self.fg[:, 0] + 0.5 * self.bg[:, 0]
 
+    @property
+    def flag_score(self) -> np.ndarray:
+        """max(fg, bg) of the best match: the generation is VM, FM or BM at τ exactly when this is ≥ τ."""
+        return np.maximum(self.fg[:, 0], self.bg[:, 0])
+
 
 def match(gen: torch.Tensor, gen_mask: torch.Tensor, train: torch.Tensor, train_mask: torch.Tensor,
           k: int = 5, similarity: str = "ms_ssim") -> Matches:
@@ -76,7 +81,8 @@ def match(gen: torch.Tensor, gen_mask: torch.Tensor, train: torch.Tensor, train_
 
 def classify(m: Matches, tau: float) -> list[str]:
     fg, bg = m.fg[:, 0] >= tau, m.bg[:, 0] >= tau
-    return ["VM" if f and b else "FM" if f else "BM" if b else "NM" for f, b in zip(fg, bg)]
+    flagged = m.flag_score >= tau
+    return ["NM" if not x else "VM" if f and b else "FM" if f else "BM" for x, f, b in zip(flagged, fg, bg)]
 
 
 def calibrated_tau(best_scores_non_memorized: np.ndarray) -> float:

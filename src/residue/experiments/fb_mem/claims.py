@@ -34,7 +34,7 @@ import numpy as np
 
 from ...claims import Requirement, ci_above, make_claim, mean_below, requires
 from ...stats import Estimate, mean_ci
-from .matched import fbmem_flags, key, whole_flags
+from .matched import Flags, key
 
 PAPER = "2508.12148"
 UNIT = "trained model (training seed)"
@@ -56,17 +56,15 @@ def _ratio(num: float, den: float) -> float:
     return num / den if den else float("nan")
 
 
-def whole_image_misses(runs: list[dict], matched: bool = False) -> dict[int, float]:
+def whole_image_misses(runs: list[dict], flags: Flags, matched: bool = False) -> dict[int, float]:
     """Per model: FB-Mem-flagged generations no matched-FPR baseline flags / FB-Mem-flagged; FB-Mem
     at the paper's τ, or (``matched``) at the baselines' matched FPR too."""
-    flags = whole_flags(runs)
-    own = fbmem_flags(runs) if matched else {}
     out = {}
     for seed, rs in by_model(runs).items():
         missed = flagged = 0
         for r in rs:
-            fl = own[key(r)]["memorized"] if matched else _cats(r) != "NM"
-            any_whole = np.any([f["memorized"] for f in flags[key(r)].values()], axis=0)
+            fl = flags.fb_mem[key(r)]["memorized"] if matched else _cats(r) != "NM"
+            any_whole = np.any([f["memorized"] for f in flags.whole[key(r)].values()], axis=0)
             missed += int((fl & ~any_whole).sum())
             flagged += int(fl.sum())
         out[seed] = _ratio(missed, flagged)
@@ -155,16 +153,16 @@ def claim(id, text, metric, values: dict[int, float], criterion, reqs=(), **kw):
                       reqs=[*reqs, defined(values, metric)], **kw)
 
 
-def build(runs: list[dict]) -> list:
+def build(runs: list[dict], flags: Flags) -> list:
     methods = set(runs[0]["mitigations"])
     tau = runs[0]["tau"]
     claims = [
         claim("P3.whole_image_misses", "whole-image metrics (pixel l2, SSIM, classifier cosine) miss partial memorization that FB-Mem finds",
               f"share of FB-Mem-flagged generations (tau = {tau:g}) no whole-image baseline flags at the matched FPR",
-              whole_image_misses(runs), ci_above(0.0), direction="> 0"),
+              whole_image_misses(runs, flags), ci_above(0.0), direction="> 0"),
         claim("P3.whole_image_misses_matched", "whole-image metrics miss partial memorization that FB-Mem finds, both at one false-positive rate",
               f"share of FB-Mem-flagged generations (FB-Mem too at the matched FPR {runs[0]['whole_fpr']:g}) no whole-image baseline flags",
-              whole_image_misses(runs, matched=True), ci_above(0.0), direction="> 0"),
+              whole_image_misses(runs, flags, matched=True), ci_above(0.0), direction="> 0"),
         claim("P3.one_to_many", "one generation links to several training images",
               f"distinct training images with fg or bg >= {tau:g} per flagged generation", one_to_many(runs), ci_above(1.0),
               direction="> 1"),

@@ -124,7 +124,7 @@ def evaluate(ctx) -> dict:
         "tau": spec.tau, "tau_cal": round(tau_cal, 6), "n_candidates": len(cand), "copy_ratio": spec.copy_ratio,
         "whole_fpr": spec.whole_fpr, "images_per_prompt": spec.images_per_prompt, "segmenter": spec.segmenter,
         "whole_scores": {k: v.round(6).tolist() for k, v in whole.similarities(none_x, cand, none_feat, cand_feat).items()},
-        "fbmem_scores": np.maximum(base.fg[:, 0], base.bg[:, 0]).round(6).tolist(),  # flagged at τ ⇔ ≥ τ
+        "fbmem_scores": base.flag_score.round(6).tolist(),  # flagged at τ ⇔ ≥ τ
         "segmenter_counts": {k: {"counts_tau": v["counts_tau"], "categories_tau": v["categories_tau"],
                                  "categories_generic_tau": v["categories_generic_tau"]} for k, v in backends.items()},
         "mitigations": out,

@@ -9,6 +9,8 @@ are used (the FPR is then in-sample).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from ...memorization.whole import matched_threshold
@@ -49,3 +51,16 @@ def fbmem_flags(runs: list[dict]) -> dict[tuple[int, int], dict]:
     of its best match's fg and bg scores reaches τ, so that score, thresholded like the baselines',
     is FB-Mem at the same false-positive rate."""
     return {k: v["fb_mem"] for k, v in matched_flags(runs, lambda r: {"fb_mem": r["fbmem_scores"]}).items()}
+
+
+@dataclass(frozen=True)
+class Flags:
+    """Per run (:func:`key`): the whole-image baselines' flags and FB-Mem's own, all at the matched FPR."""
+
+    whole: dict[tuple[int, int], dict[str, dict]]
+    fb_mem: dict[tuple[int, int], dict]
+
+
+def flags(runs: list[dict]) -> Flags:
+    """Every detector thresholded once, for the claims and the tables alike."""
+    return Flags(whole_flags(runs), fbmem_flags(runs))

@@ -16,7 +16,8 @@ from ...registries import JOBS
 from ...report.tables import write_table
 from ...stats import Estimate, mean_ci
 from . import claims, figures
-from .matched import fbmem_flags, key, whole_flags
+from .matched import Flags, key
+from .matched import flags as matched_flags
 
 GROUPS = ("verbatim", "foreground", "background", "generic")
 
@@ -64,8 +65,7 @@ def copy_rows(runs: list[dict]) -> list[dict]:
     return rows
 
 
-def whole_rows(runs: list[dict], trains: dict[int, dict]) -> list[dict]:
-    flags, own_flags = whole_flags(runs), fbmem_flags(runs)
+def whole_rows(runs: list[dict], trains: dict[int, dict], flags: Flags) -> list[dict]:
     fpr = runs[0]["whole_fpr"]
     rows = []
     for r in runs:
@@ -76,12 +76,12 @@ def whole_rows(runs: list[dict], trains: dict[int, dict]) -> list[dict]:
         row |= {f"FB-Mem {c}": int((cats == c).sum()) for c in CATEGORIES[:3]}
         row[f"FB-Mem FPR (generic, tau={r['tau']:g})"] = f"{(gen != 'NM').mean():.3f}"
         any_whole = np.zeros(len(cats), bool)
-        for b, f in flags[key(r)].items():
+        for b, f in flags.whole[key(r)].items():
             row[f"{b} flags"] = int(f["memorized"].sum())
             row[f"{b} FPR (target {fpr:g})"] = f"{f['fpr']:.3f}"
             any_whole |= f["memorized"]
         row["FB-Mem flagged, missed by all whole-image"] = int((fl & ~any_whole).sum())
-        own = own_flags[key(r)]
+        own = flags.fb_mem[key(r)]
         row[f"FB-Mem at the matched FPR: flags / FPR (target {fpr:g}) / missed by all whole-image"] = (
             f"{int(own['memorized'].sum())} / {own['fpr']:.3f} / {int((own['memorized'] & ~any_whole).sum())}")
         row["classifier test accuracy"] = f"{trains[r['spec']['train']['seed']]['classifier_test_accuracy']:.3f}"
@@ -120,8 +120,8 @@ def summarise(ctx) -> None:
     trains = {read_json(p)["spec"]["seed"]: read_json(p)["metrics"] for p in ctx.inputs["train"]}
     samples, masks = load_array(ctx.inputs["samples"][0]), load_array(ctx.inputs["masks"][0])
     out = ctx.outputs
-    paths = []
-    for name, rows in (("mitigations", mitigation_rows(runs)), ("copy_test", copy_rows(runs)), ("whole", whole_rows(runs, trains)),
+    paths, flags = [], matched_flags(runs)
+    for name, rows in (("mitigations", mitigation_rows(runs)), ("copy_test", copy_rows(runs)), ("whole", whole_rows(runs, trains, flags)),
                        ("segmenters", segmenter_rows(runs, trains)), ("transitions", transition_rows(runs))):
         if rows:
             paths += write_table(out[name].with_suffix(""), rows, list(rows[0]))
@@ -129,6 +129,6 @@ def summarise(ctx) -> None:
     paths += figures.distributions(runs, out["distributions"].with_suffix(""))
     paths += figures.one_to_many(runs, out["one_to_many"].with_suffix(""))
     paths += figures.score_vs_utility(runs, out["tradeoff"].with_suffix(""))
-    write_json(out["claims"], [c.to_dict() for c in claims.build(runs)])
+    write_json(out["claims"], [c.to_dict() for c in claims.build(runs, flags)])
     for p in paths + [out["claims"]]:
         ctx.record.log_artifact(p)

@@ -19,20 +19,37 @@ from ...training import accuracy, fit
 from .assets import TrainJobSpec, fresh
 
 
+def untrained(scenes, spec: TrainJobSpec):
+    """The seed's untrained models, initialised from ``derive(seed, "model")`` (the job's and the pilots')."""
+    torch.manual_seed(derive(spec.seed, "model"))
+    return fresh(scenes.vocab, spec)
+
+
+def fit_denoiser(t, scenes, spec: TrainJobSpec, meter, **kw):
+    """L_simple with condition dropout on the training scenes under their captions (PAPERS.md §P3)."""
+    x, _ = scenes.data.train.tensors()
+    return train_denoiser(t.denoiser, to_model_range(x), t.tokenizer(scenes.train_captions), spec.diffusion, spec.optim,
+                          spec.seed, meter, **kw)
+
+
+def fit_classifier(t, scenes, spec: TrainJobSpec, meter, **kw):
+    """The scene classifier (the item of the scene), seeded from ``derive(seed, "cls")``."""
+    x, y = scenes.data.train.tensors()
+    return fit(t.classifier, x, y, spec.classifier, derive(spec.seed, "cls"), meter, **kw)
+
+
 @JOBS.register("fb_mem.train")
 def train(ctx) -> dict:
     spec = typed(TrainJobSpec, ctx.spec, "fb_mem.train")
     scenes = load_scenes()
     x, y = scenes.data.train.tensors()
     x_te, y_te = scenes.data.test.tensors()
-    torch.manual_seed(derive(spec.seed, "model"))
-    t = fresh(scenes.vocab, spec)
-    cond = t.tokenizer(scenes.train_captions)
-    train_denoiser(t.denoiser, to_model_range(x), cond, spec.diffusion, spec.optim, spec.seed, ctx.meter,
-                   checkpoint=ctx.work_dir() / f"denoiser-{spec.seed}.ckpt", desc=f"fb_mem/denoiser/seed={spec.seed}")
+    t = untrained(scenes, spec)
+    fit_denoiser(t, scenes, spec, ctx.meter, checkpoint=ctx.work_dir() / f"denoiser-{spec.seed}.ckpt",
+                 desc=f"fb_mem/denoiser/seed={spec.seed}")
     t.segmenter = learned.train(x, torch.from_numpy(scenes.train_mask), spec.segmenter_steps, derive(spec.seed, "seg"), ctx.meter,
                                  noise=spec.segmenter_noise)
-    hist = fit(t.classifier, x, y, spec.classifier, derive(spec.seed, "cls"), ctx.meter, desc="fb_mem/classifier")
+    hist = fit_classifier(t, scenes, spec, ctx.meter, desc="fb_mem/classifier")
     t.save(ctx.outputs["model"])
     masks_te = torch.from_numpy(scenes.test_mask).bool()
     assets = Assets(images=x_te, masks=masks_te, learned=t.segmenter)

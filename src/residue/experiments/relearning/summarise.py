@@ -9,10 +9,16 @@ auxiliary sets within a seed first, so the CI runs over seeds only.
     ½ (KID(original) − KID(real floor)), i.e. the unlearned model's distance to real data, above
     the floor, grows by less than half of the original's (the floor-corrected form of the first
     pass's "Fréchet ratio < 1.5"); KID on 1,008 retained-class generations per model;
-  * ``P4.<m>.dimra_relearns`` — DiMRA brings c_f back for finetuning-based methods: ci95 low of the
-    c_f rate after DiMRA (1 − UA) > 0.5; untestable where the method did not unlearn (mean UA < 0.8);
+  * ``P4.<m>.dimra_relearns`` — DiMRA brings c_f back for finetuning-based methods: the paired UA
+    drop (UA before DiMRA − UA after) of each unlearned model, ci95 low > 0.5 (issue #16, item 5;
+    the first passes read 1 − UA after, the same number where UA before is 1); untestable where the
+    method did not unlearn (mean UA < 0.8);
   * ``P4.<dimum>.ua_under_dimra`` — DiMUM keeps UA high under DiMRA: ci95 low of UA after DiMRA > 0.8;
     untestable where DiMUM did not unlearn or DiMRA brings back no baseline (no attack to resist);
+  * ``P4.<dimum>.resists_better`` — DiMUM resists DiMRA better than the baselines it reverses, per
+    seed under the same attack (seed, auxiliary sets): UA after DiMRA of DiMUM minus the mean UA
+    after DiMRA of the finetuning baselines whose ``dimra_relearns`` holds, ci95 low > 0;
+    untestable where DiMUM did not unlearn or DiMRA reverses no baseline;
   * ``P4.<dimum>.quality`` — … and keeps quality: the same KID criterion as the baselines;
   * ``P4.retrain.not_relearned`` — the control: ci95 low of UA after DiMRA on the retrained model > 0.8;
     untestable when DiMRA brings back no baseline.
@@ -26,7 +32,7 @@ from ...claims import Criterion, ci_above, make_claim, requires, tally
 from ...io import read_json, write_json
 from ...registries import JOBS
 from ...report.tables import write_table
-from ...stats import mean_ci
+from ...stats import Estimate, mean_ci
 from . import figures
 
 PAPER = "2512.03564"
@@ -51,6 +57,7 @@ def collect(ctx):
 
 UNIT = "unlearned model (seed)"
 UNLEARNED = 0.8  # UA before DiMRA below which there is nothing for DiMRA to bring back
+NO_VALUE = Estimate(float("nan"), float("nan"), float("nan"), 0)  # a comparison with nothing to compare against
 QUALITY_SHARE = 0.5  # the allowed KID increase, as a share of the original's KID above the real floor
 
 
@@ -68,10 +75,13 @@ def claims_for(names, kinds, unl, att, original, aux_sets, seeds):
     unlearned = {n: requires(sum(ua[n]) / len(seeds) >= UNLEARNED,
                              f"{n} did not unlearn (mean UA {sum(ua[n]) / len(seeds):.2f} < {UNLEARNED})") for n in names}
     relearns = {n: make_claim(f"P4.{n}.dimra_relearns", PAPER, f"DiMRA brings the forgotten class back after {n}",
-                              "c_f rate after DiMRA (1 − UA), mean over aux sets per seed", mean_ci([1 - u for u in after[n]]),
+                              "UA before DiMRA − UA after, after averaged over aux sets per seed",
+                              mean_ci([b - a for b, a in zip(ua[n], after[n])]),
                               ci_above(0.5), unit=UNIT, direction="c_f returns", reqs=[unlearned[n]])
                 for n in names if kinds[n] == "finetuning"}
-    bites = requires(any(c.holds for c in relearns.values()), "DiMRA brings c_f back after no finetuning baseline: no attack to resist")
+    reversed_ = [n for n, c in relearns.items() if c.holds]
+    bites = requires(bool(reversed_), "DiMRA brings c_f back after no finetuning baseline: no attack to resist")
+    baseline_after = [sum(after[n][i] for n in reversed_) / len(reversed_) for i in range(len(seeds))] if reversed_ else []
     out = []
     for name in names:
         quality = make_claim(f"P4.{name}.quality", PAPER, f"{name} keeps retained-class quality (small cost)",
@@ -83,7 +93,12 @@ def claims_for(names, kinds, unl, att, original, aux_sets, seeds):
             out += [make_claim(f"P4.{name}.ua", PAPER, f"{name} reaches high unlearning accuracy", "UA", mean_ci(ua[name]),
                                ci_above(0.8), unit=UNIT, direction="high UA"), quality, relearns[name]]
         elif kinds[name] == "dimum":
-            out += [under(f"P4.{name}.ua_under_dimra", f"{name} keeps UA high under DiMRA", [unlearned[name], bites]), quality]
+            better = make_claim(f"P4.{name}.resists_better", PAPER, f"{name} resists DiMRA better than the finetuning baselines it reverses",
+                                f"UA after DiMRA of {name} − mean UA after DiMRA of the reversed baselines "
+                                f"({', '.join(reversed_) or 'none'}), same seed and aux sets",
+                                mean_ci([d - b for d, b in zip(after[name], baseline_after)]) if reversed_ else NO_VALUE,
+                                ci_above(0.0), unit=UNIT, direction="DiMUM keeps more UA", reqs=[unlearned[name], bites])
+            out += [under(f"P4.{name}.ua_under_dimra", f"{name} keeps UA high under DiMRA", [unlearned[name], bites]), better, quality]
         else:
             out.append(under(f"P4.{name}.not_relearned", "DiMRA does not bring c_f back in the retrained model", [bites]))
     return out
