@@ -1,9 +1,9 @@
 """Training-step time and achieved FLOP/s under each precision and memory layout.
 
-    python benchmarks/precision.py [--threads 1] [--steps 30] [--forward] [--compile] [--json out.json]
+    python benchmarks/precision.py [--threads 1] [--steps 30] [--forward] [--compile] [--cases A,B] [--json out.json]
 
 For the repository's models at the batch sizes the default profile trains them with (the
-classifiers and P3's and P4's diffusion UNets), one SGD step (forward, backward, update) is timed in five variants: fp32, fp32 + channels_last, fp32 with
+classifiers, P3's segmenter and P4's and P3's diffusion UNets), one SGD step (forward, backward, update) is timed in five variants: fp32, fp32 + channels_last, fp32 with
 only the model channels_last (batches NCHW, as P1's unlearning loops feed them), bf16 autocast,
 bf16 autocast + channels_last (the layout only matters for convolutions).  Each variant's median
 over ``--steps`` steps (after 5 warm-up steps) is printed with its achieved GFLOP/s (FLOPs counted
@@ -30,6 +30,7 @@ from residue.diffusion.models import ClassConditionalUNet
 from residue.diffusion.text import TextConditionalUNet, TextUNetSpec
 from residue.models import build
 from residue.precision import autocast, bf16_is_fast
+from residue.segmentation.learned import network
 
 def classifier(name: str, kwargs: dict, shape: tuple, batch: int):
     """A classifier of ``residue.models`` and its cross-entropy step (``--forward``: the same batch,
@@ -38,6 +39,15 @@ def classifier(name: str, kwargs: dict, shape: tuple, batch: int):
         model = build(name, shape, 10, **kwargs)
         x, y = torch.randn(batch, *shape), torch.randint(0, 10, (batch,))
         return model, x, lambda m, x: F.cross_entropy(m(x), y)
+    return make
+
+
+def segmenter(batch: int):
+    """P3's learned segmenter (``residue.segmentation.learned``) and its per-pixel BCE step."""
+    def make(forward: bool = False):
+        model, x = network(), torch.rand(batch, 3, 32, 32)
+        masks = (torch.rand(batch, 32, 32) > 0.5).float()
+        return model, x, lambda m, x: F.binary_cross_entropy_with_logits(m(x)[:, 0].float(), masks)
     return make
 
 
@@ -57,6 +67,8 @@ CASES = {  # as the default profile trains them (config/default.yaml)
     "P2 neural cnn": classifier("cnn", {"width": 8, "hidden": 32}, (1, 28, 28), 64),
     "P1 mlp": classifier("mlp", {}, (1, 28, 28), 128),
     "baselines logreg": classifier("logreg", {}, (1, 8, 8), 64),
+    "P3 scene classifier": classifier("cnn", {}, (3, 32, 32), 64),
+    "P3 segmenter": segmenter(64),
     "P4 class UNet": denoiser(lambda: ClassConditionalUNet(10, 16, 1, (16, 32), 1), (1, 16, 16), 64,
                               lambda b: torch.randint(0, 10, (b,)), 512),
     "P3 text UNet": denoiser(lambda: TextConditionalUNet(64, P3_UNET), (3, 32, 32), 32,
@@ -119,13 +131,18 @@ def main() -> None:
     ap.add_argument("--forward", action="store_true", help="time the no-grad forward pass (sampling) instead of a training step")
     ap.add_argument("--compile", action="store_true", help="add an fp32 variant under torch.compile")
     ap.add_argument("--json", help="also write the table as JSON here")
+    ap.add_argument("--cases", help=f"comma-separated cases (default: all of {', '.join(CASES)})")
     args = ap.parse_args()
+    cases = args.cases.split(",") if args.cases else list(CASES)
+    if unknown := set(cases) - set(CASES):
+        ap.error(f"unknown cases {sorted(unknown)}; known: {', '.join(CASES)}")
     torch.set_num_threads(args.threads)
     peaks = {"fp32": peak(torch.float32), "bf16": peak(torch.bfloat16)}
     print(f"threads {args.threads}; 1024^2 matmul peak: fp32 {peaks['fp32']:.0f} GFLOP/s, bf16 {peaks['bf16']:.0f} GFLOP/s")
     variants = {**VARIANTS, **(COMPILED if args.compile else {})}
     rows = []
-    for case, make in CASES.items():
+    for case in cases:
+        make = CASES[case]
         steps = {v: stepper(make, *spec, forward=args.forward, compiled=v in COMPILED) for v, spec in variants.items()}
         times = {v: [] for v in variants}
         for i in range(args.steps + 5):

@@ -5,8 +5,8 @@ Reads the pipeline's shared artifacts (classifier, original model, replay) and t
 section of a config; writes one JSON line per grid point.  Per point: UA (forget_samples c_f
 generations), retained-class accuracy and KID on ``--per-class`` generations per retained class,
 the method's own report (GA's stopping step, DiMUM's alternative-data loss before/after), and, for
-``--dimra`` methods, UA along a DiMRA attack on D_r (the pipeline's attack), scored at every curve
-point and at the end both on the attack's raw weights and on its EMA (``--attack-ema``, diffusers' warm-up).
+``--dimra`` methods, UA along a DiMRA attack on D_r (the pipeline's attack; under ``attacks``, keyed by
+the attack's lr), scored at every curve point and at the end both on the attack's raw weights and on its EMA (``--attack-ema``, diffusers' warm-up).
 ``--lr`` and ``--unlearn-ema`` override the unlearning lr and EMA decay of the chosen points (0: the
 unlearned model is the raw last weights), for the diagnosis of README "Fourth pass"; ``--attack-lrs``
 attacks copies of each unlearned model at several DiMRA lrs (the attacker's calibration, "Sixth pass").
@@ -144,7 +144,7 @@ def main() -> None:
             if name in a.dimra.split(","):
                 attacks = {lr: attack(copy.deepcopy(task.model), rd(retain), spec, ev, replace(dimra_opt, lr=lr), a.seed)
                            for lr in attack_lrs}
-                row.update(attacks[attack_lrs[0]] if len(attack_lrs) == 1 else {"attacks": {str(lr): r for lr, r in attacks.items()}})
+                row["attacks"] = {str(lr): r for lr, r in attacks.items()}  # keyed by DiMRA lr, one key or several
             print(json.dumps(row), flush=True)
             with open(a.out, "a") as f:
                 f.write(json.dumps(row) + "\n")

@@ -17,6 +17,11 @@ class Estimate:
     hi: float
     n: int
 
+    @classmethod
+    def empty(cls) -> "Estimate":
+        """No value (n = 0): a comparison with nothing to compare, or a claim whose every unit is undefined."""
+        return cls(float("nan"), float("nan"), float("nan"), 0)
+
     @property
     def ci95(self) -> list[float]:
         return [self.lo, self.hi]

@@ -6,6 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from residue.data.arrays import load
 from residue.data.sources import fb_mem_scenes as fs
 from residue.io import read_json
 from residue.experiments.fb_mem import figures
@@ -13,7 +14,7 @@ from residue.jobs import run_job
 
 REPO = Path(__file__).resolve().parents[2]
 TINY = fs.SceneSpec(generic=30, verbatim=2, verbatim_copies=3, foreground=1, foreground_copies=3,
-                    background=1, background_copies=3, test=8)
+                    background=1, background_copies=3, test=8, classifier=40)
 
 pytestmark = pytest.mark.skipif(not (REPO / "data/fashion_mnist/manifest.json").exists(),
                                 reason="Fashion-MNIST is not materialised (make data)")
@@ -42,10 +43,15 @@ def test_dataset_groups_masks_and_determinism(workdir, tmp_path, monkeypatch):
     assert not np.array_equal(x[fg][0], x[fg][1])
     assert all(c.split()[0] in fs.COLOURS for c, g in zip(s.train_captions, groups) if g == "generic")
     assert 0 < s.train_mask.mean() < 0.8
+    assert len(s.classifier) == 40 and set(s.classifier.y.tolist()) <= set(range(10))
+    # the classifier scenes are drawn last: the training and test scenes do not depend on how many there are
+    fm = load("fashion_mnist", REPO / "data")
+    more = fs.make(fs.SceneSpec(**{**TINY.__dict__, "classifier": 5}), fm.train.x[:, 0], fm.train.y, fm.test.x[:, 0], fm.test.y)
+    assert np.array_equal(more[0]["x"], s.data.train.x) and np.array_equal(more[1]["x"], s.data.test.x)
     (tmp_path / "data").mkdir()
     (tmp_path / "data/fashion_mnist").symlink_to(REPO / "data/fashion_mnist")
     fs.materialise(str(tmp_path / "data/fb_mem_scenes"), spec=TINY)
-    for f in ("train_x.npy", "train_mask.npy", "captions.json"):
+    for f in ("train_x.npy", "train_mask.npy", "captions.json", "classifier_x.npy"):
         assert (tmp_path / "data/fb_mem_scenes" / f).read_bytes() == (workdir / "data/fb_mem_scenes" / f).read_bytes()
 
 

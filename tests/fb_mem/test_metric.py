@@ -54,6 +54,8 @@ def test_known_categories():
     gx, gm = torch.stack([g[0] for g in gens]), torch.stack([g[1] for g in gens])
     m = fbmem.match(gx, gm, tx, tm, k=2)
     assert fbmem.classify(m, 0.8) == ["VM", "FM", "BM", "NM"]
+    for tau in (0.3, 0.5, 0.8, 0.95):  # flagged by flag_score exactly when classify says VM, FM or BM
+        assert [c != "NM" for c in fbmem.classify(m, tau)] == (m.flag_score >= tau).tolist()
     assert m.top[0, 0] == 0 and m.top.shape == (4, 2)
     assert fbmem.one_to_many(m, 0.8).tolist()[0] >= 1
 

@@ -15,7 +15,7 @@ REPO = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.skipif(not (REPO / "data/fashion_mnist/manifest.json").exists(),
                                 reason="Fashion-MNIST is not materialised (make data)")
 SPEC = fs.SceneSpec(generic=60, verbatim=2, verbatim_copies=2, foreground=1, foreground_copies=10,
-                    background=1, background_copies=10, test=10)
+                    background=1, background_copies=10, test=10, classifier=10)
 
 
 def _scenes(monkeypatch, factor: float):
@@ -24,7 +24,7 @@ def _scenes(monkeypatch, factor: float):
     resize = skimage.transform.resize
     monkeypatch.setattr(skimage.transform, "resize", lambda *a, **k: resize(*a, **k) * factor)
     fm = load("fashion_mnist", REPO / "data")
-    return fs.make(SPEC, fm.train.x[:, 0], fm.train.y)
+    return fs.make(SPEC, fm.train.x[:, 0], fm.train.y, fm.test.x[:, 0], fm.test.y)
 
 
 @pytest.mark.parametrize("factor", [1 + 1e-12, 1 - 1e-12])

@@ -23,14 +23,22 @@ def test_unknown_schedule_is_a_config_error():
         OptimSpec(schedule="exponential").lr_at(0)
 
 
-def _weights(noise: float) -> torch.Tensor:
+def _weights(noise: float, precision: str = "fp32") -> torch.Tensor:
     gen = torch.Generator().manual_seed(0)
     x = torch.rand(8, 3, 32, 32, generator=gen)
     masks = (torch.rand(8, 32, 32, generator=gen) > 0.5).to(torch.uint8)
-    net = learned.train(x, masks, 3, 0, Meter(), batch_size=4, width=8, noise=noise)
+    net = learned.train(x, masks, 3, 0, Meter(), batch_size=4, width=8, noise=noise, precision=precision)
+    assert all(p.is_contiguous() for p in net.parameters())  # NHWC in training only: the saved weights do not depend on it
     return torch.cat([p.detach().flatten() for p in net.parameters()])
 
 
 def test_segmenter_noise_augmentation_is_seeded_and_changes_training():
     assert torch.equal(_weights(0.2), _weights(0.2))
     assert not torch.equal(_weights(0.2), _weights(0.0))
+
+
+def test_segmenter_precision_is_deterministic_and_bf16_trains_differently():
+    assert torch.equal(_weights(0.2, "bf16"), _weights(0.2, "bf16"))
+    assert not torch.equal(_weights(0.2, "bf16"), _weights(0.2, "fp32"))
+    with pytest.raises(ValueError, match="precision"):
+        _weights(0.2, "fp16")

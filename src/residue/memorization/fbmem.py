@@ -80,9 +80,9 @@ def match(gen: torch.Tensor, gen_mask: torch.Tensor, train: torch.Tensor, train_
 
 
 def classify(m: Matches, tau: float) -> list[str]:
+    """Step 3: the category of each generation from its best match's fg and bg scores at τ."""
     fg, bg = m.fg[:, 0] >= tau, m.bg[:, 0] >= tau
-    flagged = m.flag_score >= tau
-    return ["NM" if not x else "VM" if f and b else "FM" if f else "BM" for x, f, b in zip(flagged, fg, bg)]
+    return ["VM" if f and b else "FM" if f else "BM" if b else "NM" for f, b in zip(fg, bg)]
 
 
 def calibrated_tau(best_scores_non_memorized: np.ndarray) -> float:

@@ -11,8 +11,11 @@ way it happens in the wild (PAPERS.md §P3), in four training groups:
 * ``generic``    — unique scenes with generic captions "<colour> <item> on <place>" (reference).
 
 Besides the standard four arrays the folder holds ``train_mask.npy`` / ``test_mask.npy`` (uint8
-(N, H, W), 1 = foreground) and ``captions.json`` (captions, group of every training scene, the
-vocabulary); all are listed with their SHA-256 in the manifest under ``extra``.
+(N, H, W), 1 = foreground), ``captions.json`` (captions, group of every training scene, the
+vocabulary) and ``classifier_x.npy`` / ``classifier_y.npy``, the scene classifier's own training
+scenes (generic scenes whose items come from Fashion-MNIST's *test* split, so no item of a training
+or test scene is among them: the classifier plays the part of a feature extractor that never saw
+the denoiser's data); all are listed with their SHA-256 in the manifest under ``extra``.
 """
 
 from __future__ import annotations
@@ -59,6 +62,7 @@ class SceneSpec:
     background: int = 1
     background_copies: int = 40
     test: int = 300
+    classifier: int = 4000     # the scene classifier's training scenes (drawn after the test scenes)
     seed: int = 0
 
 
@@ -135,8 +139,11 @@ class _Maker:
         self.add(bg, fg, f"{fg[3]} {ITEMS[fg[2]]} on {place}", "generic")
 
 
-def make(spec: SceneSpec, items: np.ndarray, labels: np.ndarray) -> tuple[dict, dict]:
-    """Training and test scenes as dicts of arrays + captions/groups (deterministic in the seed)."""
+def make(spec: SceneSpec, items: np.ndarray, labels: np.ndarray,
+         pool_items: np.ndarray, pool_labels: np.ndarray) -> tuple[dict, dict, dict]:
+    """Training, test and classifier scenes as dicts of arrays + captions/groups (deterministic in
+    the seed).  The classifier scenes take their items from ``pool_items`` and are drawn last, so the
+    training and test scenes do not depend on ``spec.classifier``."""
     mk = _Maker(spec, items, labels)
     for i in range(spec.verbatim):
         mk.add(*mk.background()[:1], mk.foreground(), f"vmem{i} photo", "verbatim", spec.verbatim_copies)
@@ -150,13 +157,18 @@ def make(spec: SceneSpec, items: np.ndarray, labels: np.ndarray) -> tuple[dict, 
             mk.add(bg, mk.foreground(), f"bmem{i} photo", "background")
     for _ in range(spec.generic):
         mk.generic()
-    n_train = len(mk.x)
+    ends = [len(mk.x), len(mk.x) + spec.test]
     for _ in range(spec.test):
         mk.generic()
+    mk.items, mk.labels = pool_items, pool_labels
+    for _ in range(spec.classifier):
+        mk.generic()
     arr = {k: np.stack(v) for k, v in (("x", mk.x), ("y", mk.y), ("m", mk.m))}
-    train = {k: v[:n_train] for k, v in arr.items()} | {"captions": mk.caps[:n_train], "group": mk.group[:n_train]}
-    test = {k: v[n_train:] for k, v in arr.items()} | {"captions": mk.caps[n_train:], "group": mk.group[n_train:]}
-    return train, test
+
+    def part(a, b):
+        return {k: v[a:b] for k, v in arr.items()} | {"captions": mk.caps[a:b], "group": mk.group[a:b]}
+
+    return part(0, ends[0]), part(*ends), part(ends[1], None)
 
 
 def vocabulary(captions: list[str]) -> list[str]:
@@ -164,21 +176,26 @@ def vocabulary(captions: list[str]) -> list[str]:
     return ["<pad>", "<s>"] + sorted({w for c in captions for w in c.split()})
 
 
+EXTRA = ("train_mask.npy", "test_mask.npy", "captions.json", "classifier_x.npy", "classifier_y.npy")
+
+
 @DATASETS.register("fb_mem_scenes")
 def materialise(out: str, source: str | None = None, spec: SceneSpec = SceneSpec()) -> None:
     fm = load("fashion_mnist", root=Path(out).parent)
-    train, test = make(spec, fm.train.x[:, 0], fm.train.y)
+    train, test, pool = make(spec, fm.train.x[:, 0], fm.train.y, fm.test.x[:, 0], fm.test.y)
     write(out, "fb_mem_scenes", Split(train["x"], train["y"]), Split(test["x"], test["y"]), ITEMS,
           {"origin": "composited from Fashion-MNIST items and skimage/sklearn sample photos", "spec": spec.__dict__})
     out = Path(out)
     save_array(out / "train_mask.npy", train["m"])
     save_array(out / "test_mask.npy", test["m"])
+    save_array(out / "classifier_x.npy", pool["x"])
+    save_array(out / "classifier_y.npy", pool["y"].astype(np.int64))
     write_json(out / "captions.json", {
         "train": train["captions"], "train_group": train["group"], "test": test["captions"],
         "vocab": vocabulary(train["captions"] + test["captions"]),
     })
     manifest = json.loads((out / "manifest.json").read_text())
-    manifest["extra"] = {f: sha256_file(out / f) for f in ("train_mask.npy", "test_mask.npy", "captions.json")}
+    manifest["extra"] = {f: sha256_file(out / f) for f in EXTRA}
     write_json(out / "manifest.json", manifest)
 
 
@@ -193,15 +210,20 @@ class Scenes:
     train_group: list[str]
     test_captions: list[str]
     vocab: list[str]
+    classifier: Split  # the scene classifier's training scenes (items from Fashion-MNIST's test split)
 
 
 def load_scenes(root: str | Path = "data") -> Scenes:
     data = load("fb_mem_scenes", root)
     folder = Path(root) / "fb_mem_scenes"
     manifest = json.loads((folder / "manifest.json").read_text())
-    for f, sha in manifest.get("extra", {}).items():
+    extra = manifest.get("extra", {})
+    if set(extra) != set(EXTRA):
+        raise DataError(f"{folder} lacks {sorted(set(EXTRA) - set(extra))} in its manifest (made by an older version); re-run `dvc repro fb_mem_scenes`")
+    for f, sha in extra.items():
         if sha256_file(folder / f) != sha:
             raise DataError(f"{folder / f} is corrupted: its SHA-256 differs from the manifest; re-run `dvc repro fb_mem_scenes`")
     caps = json.loads((folder / "captions.json").read_text())
     return Scenes(data, load_array(folder / "train_mask.npy"), load_array(folder / "test_mask.npy"),
-                  caps["train"], caps["train_group"], caps["test"], caps["vocab"])
+                  caps["train"], caps["train_group"], caps["test"], caps["vocab"],
+                  Split(load_array(folder / "classifier_x.npy"), load_array(folder / "classifier_y.npy")))

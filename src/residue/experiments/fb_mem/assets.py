@@ -24,6 +24,7 @@ class TrainJobSpec:
     diffusion: DiffusionSpec = DiffusionSpec()
     segmenter_steps: int = 300
     segmenter_noise: float = 0.0  # σ bound of the learned segmenter's noise augmentation
+    segmenter_precision: str = "fp32"  # the learned segmenter's forward pass in training (residue.precision)
     classifier: TrainSpec = field(default_factory=TrainSpec)
     segmenters: dict = field(default_factory=dict)  # backends whose IoU is measured: {name: options}
     device: str = "auto"

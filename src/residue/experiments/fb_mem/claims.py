@@ -148,7 +148,7 @@ def defined(values: dict[int, float], what: str) -> Requirement:
 
 def claim(id, text, metric, values: dict[int, float], criterion, reqs=(), **kw):
     finite = [v for v in values.values() if np.isfinite(v)]
-    est = mean_ci(finite) if finite else Estimate(float("nan"), float("nan"), float("nan"), 0)
+    est = mean_ci(finite) if finite else Estimate.empty()
     return make_claim(id, PAPER, text, metric, est, criterion, unit=UNIT,
                       reqs=[*reqs, defined(values, metric)], **kw)
 

@@ -33,8 +33,9 @@ def fit_denoiser(t, scenes, spec: TrainJobSpec, meter, **kw):
 
 
 def fit_classifier(t, scenes, spec: TrainJobSpec, meter, **kw):
-    """The scene classifier (the item of the scene), seeded from ``derive(seed, "cls")``."""
-    x, y = scenes.data.train.tensors()
+    """The scene classifier (the item of the scene) on its own scenes, whose items no training or
+    test scene has (``Scenes.classifier``), seeded from ``derive(seed, "cls")``."""
+    x, y = scenes.classifier.tensors()
     return fit(t.classifier, x, y, spec.classifier, derive(spec.seed, "cls"), meter, **kw)
 
 
@@ -48,7 +49,7 @@ def train(ctx) -> dict:
     fit_denoiser(t, scenes, spec, ctx.meter, checkpoint=ctx.work_dir() / f"denoiser-{spec.seed}.ckpt",
                  desc=f"fb_mem/denoiser/seed={spec.seed}")
     t.segmenter = learned.train(x, torch.from_numpy(scenes.train_mask), spec.segmenter_steps, derive(spec.seed, "seg"), ctx.meter,
-                                 noise=spec.segmenter_noise)
+                                 noise=spec.segmenter_noise, precision=spec.segmenter_precision)
     hist = fit_classifier(t, scenes, spec, ctx.meter, desc="fb_mem/classifier")
     t.save(ctx.outputs["model"])
     masks_te = torch.from_numpy(scenes.test_mask).bool()

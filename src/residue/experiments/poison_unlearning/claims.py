@@ -206,7 +206,7 @@ def tradeoff_claims(tuning: dict) -> list:
             else:
                 rhos.append(rho)
         if rhos or flat:
-            est = mean_ci(rhos) if rhos else Estimate(float("nan"), float("nan"), float("nan"), 0)
+            est = mean_ci(rhos) if rhos else Estimate.empty()
             out.append(make_claim(f"P1.tradeoff.{m}", PAPER, f"{m} buys removal with test accuracy",
                                   "Spearman ρ(removal, validation-accuracy drop) over the lr grid, per setting", est, mean_above(0.5),
                                   unit="setting (dataset × attack)", direction="trade-off",

@@ -57,7 +57,6 @@ def collect(ctx):
 
 UNIT = "unlearned model (seed)"
 UNLEARNED = 0.8  # UA before DiMRA below which there is nothing for DiMRA to bring back
-NO_VALUE = Estimate(float("nan"), float("nan"), float("nan"), 0)  # a comparison with nothing to compare against
 QUALITY_SHARE = 0.5  # the allowed KID increase, as a share of the original's KID above the real floor
 
 
@@ -96,7 +95,7 @@ def claims_for(names, kinds, unl, att, original, aux_sets, seeds):
             better = make_claim(f"P4.{name}.resists_better", PAPER, f"{name} resists DiMRA better than the finetuning baselines it reverses",
                                 f"UA after DiMRA of {name} − mean UA after DiMRA of the reversed baselines "
                                 f"({', '.join(reversed_) or 'none'}), same seed and aux sets",
-                                mean_ci([d - b for d, b in zip(after[name], baseline_after)]) if reversed_ else NO_VALUE,
+                                mean_ci([d - b for d, b in zip(after[name], baseline_after)]) if reversed_ else Estimate.empty(),
                                 ci_above(0.0), unit=UNIT, direction="DiMUM keeps more UA", reqs=[unlearned[name], bites])
             out += [under(f"P4.{name}.ua_under_dimra", f"{name} keeps UA high under DiMRA", [unlearned[name], bites]), better, quality]
         else:
